@@ -1,0 +1,48 @@
+# The two commands a new user needs: `make run` and `make test`.
+VENV      := .venv
+BIN       := $(VENV)/bin
+PY        := $(BIN)/python
+STAMP     := $(VENV)/.installed
+MANAGE    := $(PY) manage.py
+export DJANGO_SETTINGS_MODULE ?= cms.settings.dev
+
+.PHONY: help setup install run cms test lint format clean
+
+help:
+	@echo "make run    set everything up and run the CMS on http://127.0.0.1:8000/admin/"
+	@echo "make test   install what the tests need and run the whole suite"
+	@echo "make setup  set up only (venv, install, migrate, admin user, sample content)"
+
+$(PY):
+	@python=$$(scripts/find-python) && echo "Using $$python" && $$python -m venv $(VENV)
+
+# Reinstall only when the declared dependencies change.
+$(STAMP): pyproject.toml | $(PY)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e '.[dev]'
+	@touch $@
+
+install: $(STAMP)
+
+setup: install
+	$(MANAGE) migrate --noinput -v0
+	$(MANAGE) setup_site
+	$(MANAGE) import_markdown sample_content --publish
+
+run: setup
+	@echo "CMS: http://127.0.0.1:8000/admin/  (Ctrl-C stops it)"
+	$(MANAGE) runserver 127.0.0.1:8000
+
+test: install
+	$(BIN)/pytest $(PYTEST_ARGS)
+
+lint: install
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+format: install
+	$(BIN)/ruff check --fix .
+	$(BIN)/ruff format .
+
+clean:
+	rm -rf $(VENV) var .pytest_cache

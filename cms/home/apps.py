@@ -1,0 +1,7 @@
+from django.apps import AppConfig
+
+
+class HomeConfig(AppConfig):
+    name = "cms.home"
+    label = "home"
+    verbose_name = "Home and plain pages"

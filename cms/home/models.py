@@ -1,0 +1,29 @@
+"""The home page and plain content pages (contribute, about)."""
+
+from wagtail.admin.panels import FieldPanel
+from wagtail.fields import RichTextField
+from wagtail.models import Page
+
+from cms.solutions.blocks import INLINE_FEATURES, TEXT_FEATURES
+
+
+class HomePage(Page):
+    intro = RichTextField(features=INLINE_FEATURES, blank=True)
+
+    content_panels = [*Page.content_panels, FieldPanel("intro")]
+    parent_page_types = ["wagtailcore.Page"]
+    subpage_types = [
+        "solutions.SolutionIndexPage",
+        "solutions.SectorIndexPage",
+        "home.ContentPage",
+    ]
+    max_count = 1
+
+
+class ContentPage(Page):
+    """A plain page such as “Contribute” or “About”."""
+
+    body = RichTextField(features=[*TEXT_FEATURES, "h2", "h3"], blank=True)
+
+    content_panels = [*Page.content_panels, FieldPanel("body")]
+    parent_page_types = ["home.HomePage", "home.ContentPage"]

@@ -1,0 +1,440 @@
+"""Write parsed handbook pages into Wagtail: pages, images, organisations, sector links.
+
+Each file is imported in its own transaction: a file that fails leaves nothing behind and
+the others carry on. Importing a file again updates its page with a new revision.
+"""
+
+import hashlib
+import io
+import posixpath
+from dataclasses import dataclass, field
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import nh3
+from bs4 import BeautifulSoup
+from django.core.files.images import ImageFile
+from django.db import transaction
+from django.db.models import Q
+from django.utils import timezone
+from PIL import Image as PILImage
+from wagtail.images import get_image_model
+from wagtail.models import Page
+
+from cms.home.site_structure import SiteStructure, ensure_site_structure
+from cms.solutions.models import (
+    HandbookPage,
+    Organisation,
+    OrganisationMention,
+    SectorMetric,
+    SectorPage,
+    SolutionPage,
+    SolutionSectorLink,
+)
+
+from .markdown_source import (
+    ImportProblem,
+    Node,
+    SourceImage,
+    SourcePage,
+    is_relative_link,
+    page_kind,
+    read_page,
+)
+from .models import ImportNote
+
+RICH_TEXT_TAGS = {"p", "a", "b", "i", "code", "br", "sup", "sub", "ol", "ul", "li"}
+IMAGE_EXTENSIONS = {"JPEG": "jpg", "PNG": "png", "GIF": "gif", "WEBP": "webp", "AVIF": "avif"}
+
+
+@dataclass
+class ImportReport:
+    imported: list[Page] = field(default_factory=list)
+    failed: list[ImportProblem] = field(default_factory=list)
+    warnings: list[ImportProblem] = field(default_factory=list)
+
+
+@dataclass
+class ImportOptions:
+    publish: bool = False
+    source_commit: str = ""
+    source_license: str = ""
+
+
+def source_files(paths: list[Path]) -> list[Path]:
+    """Files to import: each file given, and the solution and sector pages of each folder.
+    Solutions come first so that sector pages can link to them."""
+    files: list[Path] = []
+    for path in paths:
+        if path.is_dir():
+            files += sorted(path.glob("solution-*.md")) + sorted(path.glob("sector-*.md"))
+        else:
+            files.append(path)
+    return sorted(dict.fromkeys(files), key=lambda f: (page_kind(f) != "solution", f.name))
+
+
+def import_pages(paths: list[Path], options: ImportOptions | None = None) -> ImportReport:
+    options = options or ImportOptions()
+    report = ImportReport()
+    structure = ensure_site_structure()
+    sources: list[SourcePage] = []
+    for path in source_files(paths):
+        try:
+            sources.append(read_page(path))
+        except ImportProblem as problem:
+            report.failed.append(problem)
+        except OSError as error:
+            report.failed.append(ImportProblem(path, 1, f"cannot be read: {error.strerror}"))
+
+    # Every page needs an id before any other page can link to it: create missing ones first.
+    new_pages = {
+        source.path: page for source in sources if (page := _create_if_missing(source, structure))
+    }
+    for source in sources:
+        try:
+            with transaction.atomic():
+                page = _PageWriter(source, structure, options, report).write()
+            report.imported.append(page)
+        except ImportProblem as problem:
+            report.failed.append(problem)
+            _discard(new_pages.get(source.path))
+        except Exception as error:  # a bug or a database error: name the file, carry on
+            report.failed.append(ImportProblem(source.path, 1, f"could not be saved: {error!r}"))
+            _discard(new_pages.get(source.path))
+    return report
+
+
+def _parent_and_model(source: SourcePage, structure: SiteStructure):
+    if source.kind == "solution":
+        return structure.solutions, SolutionPage
+    return structure.sectors, SectorPage
+
+
+def _create_if_missing(source: SourcePage, structure: SiteStructure) -> Page | None:
+    parent, model = _parent_and_model(source, structure)
+    if model.objects.child_of(parent).filter(slug=source.slug).exists():
+        return None
+    return parent.add_child(instance=model(title=source.title, slug=source.slug, live=False))
+
+
+def _discard(page: Page | None) -> None:
+    if page is not None:
+        page.delete()
+
+
+class _PageWriter:
+    """Writes one source page; collects import notes as it resolves links and images."""
+
+    def __init__(
+        self,
+        source: SourcePage,
+        structure: SiteStructure,
+        options: ImportOptions,
+        report: ImportReport,
+    ):
+        self.source, self.structure, self.options, self.report = source, structure, options, report
+        self.notes: list[ImportNote] = []
+        self.images: dict[str, int] = {}
+
+    def write(self) -> HandbookPage:
+        parent, model = _parent_and_model(self.source, self.structure)
+        live_page = model.objects.child_of(parent).get(slug=self.source.slug)
+        page = live_page.get_latest_revision_as_object()
+        page.title = self.source.title
+        page.summary = self.source.summary
+        page.body = [self.block(node) for node in self.source.body]
+        page.source_path = str(self.source.path)
+        page.source_markdown = self.source.markdown
+        page.source_commit = self.options.source_commit or page.source_commit
+        page.source_license = self.options.source_license or page.source_license
+        page.imported_at = timezone.now()
+        if "ChatGPT" in self.source.markdown:
+            page.editorial_status = "ai_draft"
+        for line, message in self.source.notices:
+            self.note("missing_image", line, "", message)
+        listed_solutions: dict[int, int] = {}
+        if isinstance(page, SolutionPage):
+            self.solution_fields(page)
+        else:
+            self.sector_fields(page)
+            listed_solutions = self.listed_solutions()
+        revision = page.save_revision(log_action=True, clean=True)
+        if self.options.publish:
+            revision.publish()
+        ImportNote.objects.filter(page=live_page).delete()
+        for note in self.notes:
+            note.page = live_page
+        ImportNote.objects.bulk_create(self.notes)
+        if isinstance(page, SectorPage):
+            for page_id in set(
+                SolutionSectorLink.objects.filter(sector=live_page).values_list(
+                    "page_id", flat=True
+                )
+            ) | set(listed_solutions):
+                _set_sector_link(
+                    SolutionPage.objects.get(pk=page_id),
+                    live_page,
+                    listed_solutions.get(page_id),
+                    self.options.publish,
+                )
+        return live_page
+
+    # --- fields ---------------------------------------------------------------------
+    def solution_fields(self, page: SolutionPage) -> None:
+        cover = self.source.cover
+        if cover and cover.is_remote:
+            self.note(
+                "remote_image",
+                cover.line,
+                cover.src,
+                "Remote cover image kept as a link; upload it as the cover image",
+            )
+        page.cover_image_id = self.image_id(cover) if cover and not cover.is_remote else None
+        page.cover_image_url = cover.src if cover and cover.is_remote else ""
+        page.cover_alt = cover.alt if cover else ""
+        page.cover_caption = self.rich_text(self.source.cover_caption, inline=True)
+        mentions: dict[tuple[int, str], OrganisationMention] = {}
+        for name in self.source.organisations:
+            organisation = find_or_create_organisation(name.name, name.abbreviation)
+            key = (organisation.pk, name.section_key)
+            if key not in mentions:
+                mentions[key] = OrganisationMention(
+                    organisation=organisation, section_key=name.section_key, note=name.note
+                )
+        page.organisation_mentions = list(mentions.values())
+
+    def sector_fields(self, page: SectorPage) -> None:
+        page.icon = self.source.icon
+        page.metrics = [
+            SectorMetric(label=m.label, value=m.value, value_max=m.value_max, unit=m.unit)
+            for m in self.source.metrics
+        ]
+
+    def listed_solutions(self) -> dict[int, int]:
+        """The sector's list of solution links: solution page id → position in the list."""
+        listed: dict[int, int] = {}
+        for position, link in enumerate(self.source.solution_links):
+            target = self.resolve(link.href, link.line, link.text)
+            if isinstance(target, SolutionPage):
+                listed.setdefault(target.pk, position)
+        return listed
+
+    # --- blocks ---------------------------------------------------------------------
+    def block(self, node: Node) -> dict:
+        data = node.data
+        match node.type:
+            case "section":
+                value = {**data, "content": [self.block(child) for child in data["content"]]}
+            case "paragraph":
+                value = self.rich_text(data["html"], inline=True)
+            case "subheading":
+                value = data["text"]
+            case "list":
+                value = {
+                    "ordered": data["ordered"],
+                    "items": [self.rich_text(item, inline=True) for item in data["items"]],
+                }
+            case "callout":
+                value = {
+                    "kind": data["kind"],
+                    "title": self.rich_text(data["title"], inline=True),
+                    "body": self.rich_text(data["body"]),
+                    "collapsible": data["collapsible"],
+                }
+            case "quote":
+                value = {"text": self.rich_text(data["text"]), "attribution": data["attribution"]}
+            case "table":
+                value = {
+                    "caption": data["caption"],
+                    "columns": [{"type": "text", "heading": h} for h in data["header"]],
+                    "rows": [
+                        {"values": [self.rich_text(cell, inline=True) for cell in row]}
+                        for row in data["rows"]
+                    ],
+                }
+            case "video":
+                value = {
+                    "url": data["url"],
+                    "title": data["title"] or "Video",
+                    "caption": self.rich_text(data.get("caption", ""), inline=True),
+                }
+            case "figure":
+                image: SourceImage = data["image"]
+                if image.is_remote:
+                    self.note(
+                        "remote_image",
+                        image.line,
+                        image.src,
+                        "Remote image kept as a link; upload it to show it on the page",
+                    )
+                    return {
+                        "type": "paragraph",
+                        "value": f'<p><a href="{image.src}">{image.alt or image.src}</a></p>',
+                    }
+                value = {
+                    "image": self.image_id(image),
+                    "alt": data["alt"],
+                    "caption": self.rich_text(data["caption"], inline=True),
+                }
+            case _:
+                raise ImportProblem(
+                    self.source.path, 1, f"has a block the importer does not know: {node.type}"
+                )
+        return {"type": node.type, "value": value}
+
+    def rich_text(self, html: str, inline: bool = False) -> str:
+        """Python-Markdown HTML → Wagtail's stored rich text: page links by id, <b>/<i>."""
+        if not html:
+            return ""
+        soup = BeautifulSoup(html, "html.parser")
+        for tag, replacement in (("strong", "b"), ("em", "i")):
+            for element in soup.find_all(tag):
+                element.name = replacement
+        for anchor in soup.find_all("a"):
+            href = anchor.get("href", "")
+            target = (
+                self.resolve(href, self.line_of(href), anchor.get_text())
+                if is_relative_link(href)
+                else None
+            )
+            anchor.attrs = (
+                {"linktype": "page", "id": str(target.pk)}
+                if isinstance(target, Page)
+                else {"href": href}
+            )
+        text = str(soup)
+        if inline:
+            text = f"<p>{text}</p>"
+        return nh3.clean(
+            text,
+            tags=RICH_TEXT_TAGS,
+            attributes={"a": {"href", "linktype", "id"}},
+            link_rel=None,
+        )
+
+    def line_of(self, href: str) -> int:
+        return next((link.line for link in self.source.links if link.href == href), 1)
+
+    def resolve(self, href: str, line: int, text: str) -> Page | None:
+        """A relative MkDocs link → the page it names, or an import note for editors."""
+        parts = urlsplit(href)
+        path = posixpath.normpath(posixpath.join(self.source.mkdocs_url, parts.path))
+        name = path.strip("/").split("/")[0] if path.strip("/") else ""
+        target: Page | None = None
+        if name.startswith("solution-"):
+            target = (
+                SolutionPage.objects.child_of(self.structure.solutions)
+                .filter(slug=name.removeprefix("solution-"))
+                .first()
+            )
+        elif name.startswith("sector-"):
+            target = (
+                SectorPage.objects.child_of(self.structure.sectors)
+                .filter(slug=name.removeprefix("sector-"))
+                .first()
+            )
+        elif name == "contribute":
+            target = self.structure.contribute
+        if target is None:
+            self.note(
+                "broken_link",
+                line,
+                href,
+                f"Link “{text or href}” points to a page that does not exist: {href}",
+            )
+        return target
+
+    def note(self, kind: str, line: int, target: str, message: str) -> None:
+        self.notes.append(
+            ImportNote(
+                kind=kind,
+                source_path=str(self.source.path),
+                line=line,
+                target=target,
+                message=message,
+            )
+        )
+        self.report.warnings.append(ImportProblem(self.source.path, line, message))
+
+    def image_id(self, image: SourceImage) -> int:
+        if image.src not in self.images:
+            self.images[image.src] = import_image(
+                image.path, image.alt, self.source.path, image.line
+            ).pk
+        return self.images[image.src]
+
+
+def _set_sector_link(
+    solution: SolutionPage, sector: SectorPage, position: int | None, publish: bool
+) -> None:
+    """Add, move or drop one solution's link to a sector, as a new revision of the solution.
+    An editor's unpublished draft is never published by an import."""
+    had_draft = solution.has_unpublished_changes and solution.live
+    draft = solution.get_latest_revision_as_object()
+    links = [link for link in draft.sector_links.all() if link.sector_id != sector.pk]
+    if position is not None:
+        links.append(
+            SolutionSectorLink(
+                sector=sector,
+                position_in_sector=position,
+                is_primary=not any(link.is_primary for link in links),
+            )
+        )
+    if not any(link.is_primary for link in links) and links:
+        links[0].is_primary = True
+    draft.sector_links = links
+    revision = draft.save_revision(log_action=True)
+    if publish and not had_draft:
+        revision.publish()
+
+
+def find_or_create_organisation(name: str, abbreviation: str = "") -> Organisation:
+    """One organisation however it is named: “International Renewable Energy Agency (IRENA)”,
+    “IRENA” and “the International Renewable Energy Agency” are the same record."""
+    organisation = Organisation.objects.filter(name__iexact=name).first()
+    if organisation is None:
+        known_as = abbreviation or name
+        organisation = (
+            Organisation.objects.filter(Q(abbreviation__iexact=known_as) | Q(name__iexact=known_as))
+            .order_by("pk")
+            .first()
+        )
+    if organisation is None:
+        return Organisation.objects.create(name=name, abbreviation=abbreviation)
+    learnt = {}
+    if abbreviation and organisation.name.lower() == abbreviation.lower():
+        learnt["name"] = name  # first seen as “IRENA”, now we know the full name
+    if abbreviation and not organisation.abbreviation:
+        learnt["abbreviation"] = abbreviation
+    if learnt:
+        Organisation.objects.filter(pk=organisation.pk).update(**learnt)
+        organisation.refresh_from_db()
+    return organisation
+
+
+def import_image(path: Path, title: str, source_path: Path, line: int):
+    """A Wagtail image for a file, reused if the same bytes were imported before. The
+    format comes from the bytes, not the file name (some .png files are really WebP)."""
+    data = path.read_bytes()
+    Image = get_image_model()
+    existing = Image.objects.filter(file_hash=hashlib.sha1(data).hexdigest()).first()
+    if existing:
+        return existing
+    try:
+        with PILImage.open(io.BytesIO(data)) as probe:
+            extension = IMAGE_EXTENSIONS[probe.format]
+    except (OSError, KeyError):
+        raise ImportProblem(
+            source_path,
+            line,
+            f"“{path.name}” is not an image the site can show (JPEG, PNG, GIF, WebP, AVIF)",
+        ) from None
+    image = Image(
+        title=title
+        if title and title != "Cover Image"
+        else path.stem.replace("-", " ").capitalize()
+    )
+    image.file = ImageFile(io.BytesIO(data), name=f"{path.stem}.{extension}")
+    image._set_image_file_metadata()
+    image.save()
+    return image

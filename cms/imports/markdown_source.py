@@ -1,0 +1,450 @@
+"""Read one handbook page (MkDocs-Material Markdown) into a plain structure.
+
+No Django here: this module only understands the file. It renders the Markdown with
+Python-Markdown (as MkDocs did), then walks the HTML into sections and blocks. Line numbers
+come from scanning the source, so every problem names its file and line.
+"""
+
+import re
+from dataclasses import dataclass, field
+from pathlib import Path, PurePosixPath
+from urllib.parse import urlsplit
+
+import markdown
+import yaml
+from bs4 import BeautifulSoup, NavigableString, Tag
+from django.utils.text import slugify
+
+CALLOUT_KINDS = {
+    "note", "info", "tip", "success", "question", "warning", "danger", "example", "quote",
+    "abstract",
+}  # fmt: skip
+SECTION_KEYS = {
+    "overview": "overview",
+    "sector overview": "overview",
+    "progress made": "progress",
+    "lessons learned": "lessons",
+    "challenges ahead": "challenges",
+    "best path forward": "path_forward",
+}
+SECTOR_SOLUTIONS_HEADING = "solutions in this sector"
+
+_ADMONITION = re.compile(r"^(!!!|\?\?\?\+?)[ \t]+([\w-]+)")
+_IMAGE = re.compile(r"!\[([^\]]*)\]\(\s*<?([^)\s>]+)>?(?:\s+\"[^\"]*\")?\s*\)")
+_EMPTY_IMAGE = re.compile(r"!\[([^\]]*)\]\(\s*\)")
+_LINK = re.compile(r"(?<!!)\[([^\]]*)\]\(\s*<?([^)\s>]+)>?(?:\s+\"[^\"]*\")?\s*\)")
+_HREF = re.compile(r"""href=["']([^"']+)["']""")
+_ICON_SHORTCODE = re.compile(r":[a-z]+(?:-[a-z0-9]+)+:(?:\{[^}]*\})?[ \t]*")
+_CARBON_BUDGET = re.compile(
+    r"^\W*([\d.]+)\W*(?:[–-]\W*([\d.]+))?\W*Gigatons will be saved from our carbon budget",
+    re.IGNORECASE,
+)
+
+
+class ImportProblem(Exception):
+    """A problem in one source file, with the line it is on."""
+
+    def __init__(self, path: Path, line: int, message: str):
+        super().__init__(message)
+        self.path, self.line, self.message = path, line, message
+
+    def __str__(self) -> str:
+        return f"{self.path}:{self.line}: {self.message}"
+
+
+@dataclass
+class SourceLink:
+    href: str
+    text: str
+    line: int
+
+
+@dataclass
+class SourceImage:
+    src: str
+    alt: str
+    path: Path | None  # None for a remote image, which is kept as a link
+    line: int
+
+    @property
+    def is_remote(self) -> bool:
+        return self.path is None
+
+
+@dataclass
+class Node:
+    """One block: type is a BodyBlock / SectionContentBlock name; data is its fields."""
+
+    type: str
+    data: dict
+
+
+@dataclass
+class OrganisationName:
+    name: str
+    abbreviation: str
+    section_key: str
+    note: str
+
+
+@dataclass
+class SectorMetricValue:
+    label: str
+    value: str
+    value_max: str | None
+    unit: str
+
+
+@dataclass
+class SourcePage:
+    path: Path
+    kind: str  # "solution" or "sector"
+    slug: str
+    title: str
+    markdown: str
+    front_matter: dict
+    cover: SourceImage | None = None
+    cover_caption: str = ""
+    body: list[Node] = field(default_factory=list)
+    summary: str = ""
+    icon: str = ""
+    images: dict[str, SourceImage] = field(default_factory=dict)
+    links: list[SourceLink] = field(default_factory=list)
+    solution_links: list[SourceLink] = field(default_factory=list)
+    organisations: list[OrganisationName] = field(default_factory=list)
+    metrics: list[SectorMetricValue] = field(default_factory=list)
+    # (line, message) for things an editor should fix that do not stop the import
+    notices: list[tuple[int, str]] = field(default_factory=list)
+
+    @property
+    def mkdocs_url(self) -> str:
+        """The URL MkDocs gave this page; relative links in it are relative to this."""
+        return f"/{self.path.stem}/"
+
+
+def page_kind(path: Path) -> str | None:
+    """“sector” for sector-*.md, “solution” for any other Markdown file (the seed page has
+    no prefix), None for anything else."""
+    if path.suffix != ".md":
+        return None
+    return "sector" if path.name.startswith("sector-") else "solution"
+
+
+def read_page(path: Path, docs_root: Path | None = None) -> SourcePage:
+    """Parse one solution-*.md or sector-*.md file, or raise ImportProblem."""
+    kind = page_kind(path)
+    if kind is None:
+        raise ImportProblem(path, 1, "is not a Markdown (.md) page")
+    text = _decode(path, path.read_bytes())
+    front_matter, body_text, body_line = _split_front_matter(path, text)
+    title = str(front_matter.get("title") or "").strip()
+    if not title:
+        raise ImportProblem(path, 2, "front matter has no “title:”")
+
+    page = SourcePage(
+        path=path,
+        kind=kind,
+        slug=path.stem.removeprefix(f"{kind}-"),
+        title=title,
+        markdown=text,
+        front_matter=front_matter,
+        icon=str(front_matter.get("icon") or "").rsplit("/", 1)[-1],
+    )
+    body_text, collapsible = _scan_source(page, body_text, body_line, docs_root or path.parent)
+    html = markdown.markdown(body_text, extensions=["admonition", "tables", "md_in_html"])
+    _HtmlWalker(page, collapsible).walk(BeautifulSoup(html, "html.parser"))
+    page.summary = _summary(page.body)
+    return page
+
+
+def _decode(path: Path, raw: bytes) -> str:
+    try:
+        return raw.decode("utf-8").replace("\r\n", "\n")
+    except UnicodeDecodeError as error:
+        line = raw.count(b"\n", 0, error.start) + 1
+        column = error.start - (raw.rfind(b"\n", 0, error.start) + 1) + 1
+        raise ImportProblem(
+            path,
+            line,
+            f"is not valid UTF-8 (byte 0x{raw[error.start]:02x} at column {column}); "
+            "save the file as UTF-8 and import it again",
+        ) from None
+
+
+def _split_front_matter(path: Path, text: str) -> tuple[dict, str, int]:
+    lines = text.split("\n")
+    if not lines or lines[0].strip() != "---":
+        raise ImportProblem(
+            path, 1, "has no front matter: start the file with “---”, “title: …”, “---”"
+        )
+    try:
+        end = next(i for i in range(1, len(lines)) if lines[i].strip() == "---")
+    except StopIteration:
+        raise ImportProblem(path, 1, "front matter is not closed by a “---” line") from None
+    try:
+        data = yaml.safe_load("\n".join(lines[1:end])) or {}
+    except yaml.YAMLError as error:
+        mark = getattr(error, "problem_mark", None)
+        line = mark.line + 2 if mark else 2
+        reason = getattr(error, "problem", None) or "is not valid YAML"
+        raise ImportProblem(path, line, f"front matter is not valid YAML: {reason}") from None
+    if not isinstance(data, dict):
+        raise ImportProblem(path, 2, "front matter must be “key: value” lines")
+    front_matter = {str(key).lower(): value for key, value in data.items()}
+    return front_matter, "\n".join(lines[end + 1 :]), end + 2
+
+
+def _scan_source(
+    page: SourcePage, body_text: str, first_line: int, docs_root: Path
+) -> tuple[str, list[bool]]:
+    """Check admonitions and images, record links with their lines, and normalise the
+    Markdown for Python-Markdown (collapsible `???` admonitions, icon shortcodes)."""
+    collapsible: list[bool] = []
+    out = []
+    for offset, line in enumerate(body_text.split("\n")):
+        number = first_line + offset
+        if match := _ADMONITION.match(line):
+            marker, kind = match.groups()
+            if kind not in CALLOUT_KINDS:
+                raise ImportProblem(
+                    page.path,
+                    number,
+                    f"unknown admonition “{kind}”; use one of {', '.join(sorted(CALLOUT_KINDS))}",
+                )
+            collapsible.append(marker.startswith("???"))
+            line = "!!!" + line[len(marker) :]
+        for match in _IMAGE.finditer(line):
+            alt, src = match.groups()
+            page.images[src] = SourceImage(
+                src, alt, _image_path(page, src, docs_root, number), number
+            )
+        for match in _EMPTY_IMAGE.finditer(line):
+            page.notices.append(
+                (number, f"Image “{match.group(1)}” has no file; add one in the CMS")
+            )
+        for match in _LINK.finditer(line):
+            page.links.append(SourceLink(match.group(2), match.group(1), number))
+        for match in _HREF.finditer(line):
+            page.links.append(SourceLink(match.group(1), "", number))
+        out.append(_ICON_SHORTCODE.sub("", line))
+    return "\n".join(out), collapsible
+
+
+def _image_path(page: SourcePage, src: str, docs_root: Path, line: int) -> Path | None:
+    if urlsplit(src).scheme in ("http", "https"):
+        return None
+    relative = PurePosixPath(src)
+    path = (
+        (docs_root / str(relative).lstrip("/"))
+        if relative.is_absolute()
+        else page.path.parent / relative
+    )
+    if not path.is_file():
+        raise ImportProblem(page.path, line, f"image “{src}” not found (looked for {path})")
+    return path
+
+
+def is_relative_link(href: str) -> bool:
+    parts = urlsplit(href)
+    return not parts.scheme and not parts.netloc and not href.startswith(("#", "mailto:"))
+
+
+class _HtmlWalker:
+    """Turns the rendered HTML into the page's cover, body nodes, organisations and links."""
+
+    def __init__(self, page: SourcePage, collapsible: list[bool]):
+        self.page = page
+        self.collapsible = iter(collapsible)
+        self.section: Node | None = None
+        self.previous: Node | None = None
+
+    def walk(self, soup: BeautifulSoup) -> None:
+        for element in list(soup.children):
+            self.top_level(element)
+        if self.page.kind == "solution":
+            from .organisations import organisations_in
+
+            self.page.organisations = organisations_in(self.page.body)
+
+    # --- top level --------------------------------------------------------------------
+    def top_level(self, element) -> None:
+        if isinstance(element, NavigableString):
+            if _has_words(element):
+                self.add(Node("paragraph", {"html": str(element).strip()}))
+            return
+        name = element.name
+        if name == "h1" or name == "hr":
+            return
+        if name == "h2":
+            self.start_section(element.get_text(" ", strip=True))
+        elif name in ("h3", "h4", "h5", "h6"):
+            self.add(Node("subheading", {"text": element.get_text(" ", strip=True)}))
+        elif name == "p":
+            self.paragraph(element)
+        elif name in ("ol", "ul"):
+            self.list(element)
+        elif name == "div" and "admonition" in element.get("class", []):
+            self.callout(element)
+        elif name == "div":
+            for child in list(element.children):
+                self.top_level(child)
+        elif name == "blockquote":
+            self.add(Node("quote", {"text": _inner(element), "attribution": ""}))
+        elif name == "table":
+            self.table(element)
+        elif name == "iframe":
+            self.add(
+                Node("video", {"url": element.get("src", ""), "title": element.get("title", "")})
+            )
+        else:
+            self.add(Node("paragraph", {"html": str(element)}))
+
+    def start_section(self, heading: str) -> None:
+        key = SECTION_KEYS.get(heading.lower(), "other")
+        self.section = Node(
+            "section",
+            {"key": key, "heading": heading, "anchor": slugify(heading), "content": []},
+        )
+        self.previous = None
+        if self.is_sector_solution_list():
+            return  # the sector's solution list becomes sector links, not body text
+        self.page.body.append(self.section)
+
+    def is_sector_solution_list(self) -> bool:
+        return (
+            self.page.kind == "sector"
+            and self.section is not None
+            and self.section.data["heading"].lower() == SECTOR_SOLUTIONS_HEADING
+        )
+
+    def add(self, node: Node) -> None:
+        if self.section is not None and not self.is_sector_solution_list():
+            self.section.data["content"].append(node)
+        else:
+            self.page.body.append(node)
+        self.previous = node
+
+    # --- blocks ---------------------------------------------------------------------
+    def paragraph(self, element: Tag) -> None:
+        children = [
+            c for c in element.children if not (isinstance(c, NavigableString) and not c.strip())
+        ]
+        first = getattr(children[0], "name", None) if children else None
+        if first == "img":
+            # “![Cover](…)” alone, or followed on the next line by its credit
+            self.image(children[0].extract())
+            if _has_words(element.get_text()):
+                self.caption(_inner(element))
+        elif first == "em" and self.previous_is_media() and len(children) <= 3:
+            self.caption(_inner(children[0]) if len(children) == 1 else _inner(element))
+        elif _has_words(element.get_text()):
+            self.add(Node("paragraph", {"html": _inner(element)}))
+        # a paragraph of bare punctuation (MkDocs placeholders such as " -") carries nothing
+
+    def previous_is_media(self) -> bool:
+        if self.previous is None:
+            return (
+                self.section is None and self.page.cover is not None and not self.page.cover_caption
+            )
+        return self.previous.type in ("figure", "video") and not self.previous.data.get("caption")
+
+    def caption(self, html: str) -> None:
+        if self.previous is None:
+            self.page.cover_caption = html
+        else:
+            self.previous.data["caption"] = html
+
+    def image(self, element: Tag) -> None:
+        image = self.page.images.get(element.get("src", ""))
+        if image is None:  # “![Cover]()”: reported by _scan_source, nothing to show
+            return
+        if self.section is None and self.page.cover is None and not self.page.body:
+            self.page.cover = image
+            self.previous = None
+            return
+        self.add(Node("figure", {"image": image, "alt": image.alt, "caption": ""}))
+
+    def list(self, element: Tag) -> None:
+        items = [_item_html(li) for li in element.find_all("li", recursive=False)]
+        items = [item for item in items if item]  # MkDocs placeholder items (" -") are empty
+        if self.is_sector_solution_list():
+            self.solution_links(element)
+            return
+        if self.page.kind == "sector":
+            self.sector_metrics(element)
+        if items:
+            self.add(Node("list", {"ordered": element.name == "ol", "items": items}))
+
+    def solution_links(self, element: Tag) -> None:
+        for anchor in element.find_all("a"):
+            href, text = anchor.get("href", ""), anchor.get_text(strip=True)
+            line = next(
+                (link.line for link in self.page.links if text and link.text == text),
+                next((link.line for link in self.page.links if link.href == href), 1),
+            )
+            self.page.solution_links.append(SourceLink(href, text, line))
+
+    def sector_metrics(self, element: Tag) -> None:
+        for li in element.find_all("li", recursive=False):
+            if match := _CARBON_BUDGET.match(li.get_text(" ", strip=True)):
+                value, value_max = match.groups()
+                self.page.metrics.append(
+                    SectorMetricValue(
+                        "Emissions avoided or removed (carbon budget saved)",
+                        value.strip("."),
+                        value_max.strip(".") if value_max else None,
+                        "Gt CO₂e",
+                    )
+                )
+
+    def callout(self, element: Tag) -> None:
+        kind = next(c for c in element["class"] if c != "admonition")
+        title = element.find("p", class_="admonition-title", recursive=False)
+        if title is not None:
+            title.extract()
+        self.add(
+            Node(
+                "callout",
+                {
+                    "kind": kind,
+                    "title": _inner(title) if title is not None else "",
+                    "body": element.decode_contents().strip(),
+                    "collapsible": next(self.collapsible, False),
+                },
+            )
+        )
+
+    def table(self, element: Tag) -> None:
+        rows = element.find_all("tr")
+        header = [_inner(cell) for cell in rows[0].find_all(["th", "td"])] if rows else []
+        body = [[_inner(cell) for cell in row.find_all(["th", "td"])] for row in rows[1:]]
+        self.add(Node("table", {"caption": "", "header": header, "rows": body}))
+
+
+def _has_words(text: str) -> bool:
+    return any(character.isalnum() for character in text)
+
+
+def _inner(element: Tag) -> str:
+    return element.decode_contents().strip()
+
+
+def _item_html(li: Tag) -> str:
+    children = [c for c in li.children if not (isinstance(c, NavigableString) and not c.strip())]
+    if len(children) == 1 and getattr(children[0], "name", None) == "p":
+        return _inner(children[0])
+    return _inner(li)
+
+
+def _summary(body: list[Node], limit: int = 300) -> str:
+    """The first sentences of the first paragraph, for listings and search."""
+    for node in body:
+        nodes = node.data["content"] if node.type == "section" else [node]
+        for child in nodes:
+            if child.type == "paragraph":
+                text = BeautifulSoup(child.data["html"], "html.parser").get_text(" ", strip=True)
+                if len(text) <= limit:
+                    return text
+                cut = text[:limit].rsplit(". ", 1)[0]
+                return cut + "." if len(cut) > 40 else text[: limit - 1] + "…"
+    return ""

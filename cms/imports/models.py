@@ -1,0 +1,26 @@
+from django.db import models
+
+
+class ImportNote(models.Model):
+    """Something an import could not settle by itself and an editor should look at:
+    a link to a page that does not exist, or a remote image that was kept as a link."""
+
+    KINDS = [
+        ("broken_link", "Link to a missing page"),
+        ("remote_image", "Remote image"),
+        ("missing_image", "Image without a file"),
+    ]
+    page = models.ForeignKey("wagtailcore.Page", on_delete=models.CASCADE, related_name="+")
+    kind = models.CharField(max_length=20, choices=KINDS)
+    source_path = models.CharField(max_length=300, verbose_name="File")
+    line = models.PositiveIntegerField()
+    target = models.CharField(max_length=2000, verbose_name="Link or image")
+    message = models.CharField(max_length=500)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["source_path", "line"]
+        verbose_name = "import note"
+
+    def __str__(self) -> str:
+        return f"{self.source_path}:{self.line}: {self.message}"

@@ -1,0 +1,10 @@
+"""Local development: `make run`. Never used in production."""
+
+import os
+
+from .base import *  # noqa: F403
+
+DEBUG = True
+SECRET_KEY = os.environ.get("DJANGO_SECRET_KEY", "dev-only-insecure-key-change-me")
+ALLOWED_HOSTS = ["127.0.0.1", "localhost", "[::1]", "testserver"]
+VAR_DIR.mkdir(parents=True, exist_ok=True)  # noqa: F405

@@ -1,0 +1,7 @@
+from django.apps import AppConfig
+
+
+class SolutionsConfig(AppConfig):
+    name = "cms.solutions"
+    label = "solutions"
+    verbose_name = "Solutions"

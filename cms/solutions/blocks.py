@@ -1,0 +1,194 @@
+"""StreamField blocks of solution and sector pages.
+
+The body is a list of callouts and keyed sections; a section holds paragraphs, lists,
+figures, tables, quotes, callouts and videos. Everything an editor types as text is rich
+text limited to the features below, so nothing but safe inline markup can be stored.
+"""
+
+from django.core.exceptions import ValidationError
+from django.utils.text import slugify
+from wagtail import blocks
+from wagtail.blocks.struct_block import StructBlockValidationError
+from wagtail.contrib.typed_table_block.blocks import TypedTableBlock
+from wagtail.images.blocks import ImageChooserBlock
+
+INLINE_FEATURES = ["bold", "italic", "link", "superscript", "subscript", "code"]
+TEXT_FEATURES = [*INLINE_FEATURES, "ol", "ul"]
+
+SECTION_KEYS = [
+    ("overview", "Overview"),
+    ("progress", "Progress made"),
+    ("lessons", "Lessons learned"),
+    ("challenges", "Challenges ahead"),
+    ("path_forward", "Best path forward"),
+    ("other", "Other"),
+]
+
+CALLOUT_KINDS = [
+    ("note", "Note"),
+    ("info", "Info"),
+    ("tip", "Tip"),
+    ("success", "Success"),
+    ("question", "Question"),
+    ("warning", "Warning"),
+    ("danger", "Danger"),
+    ("example", "Example"),
+    ("quote", "Quote"),
+    ("abstract", "Abstract"),
+]
+
+
+class ParagraphBlock(blocks.RichTextBlock):
+    class Meta:
+        icon = "pilcrow"
+        label = "Paragraph"
+
+
+class ListBlock(blocks.StructBlock):
+    ordered = blocks.BooleanBlock(required=False, help_text="Numbered list (1, 2, 3…)")
+    items = blocks.ListBlock(
+        blocks.RichTextBlock(features=INLINE_FEATURES), min_num=1, label="Items"
+    )
+
+    class Meta:
+        icon = "list-ul"
+        template = "blocks/list.html"
+        label = "List"
+
+
+class FigureBlock(blocks.StructBlock):
+    image = ImageChooserBlock()
+    alt = blocks.CharBlock(
+        max_length=255,
+        label="Alternative text",
+        help_text="Describe the image for people who cannot see it.",
+    )
+    caption = blocks.RichTextBlock(features=INLINE_FEATURES, required=False)
+
+    class Meta:
+        icon = "image"
+        template = "blocks/figure.html"
+        label = "Figure"
+
+
+class TableBlock(TypedTableBlock):
+    """A table whose cells are short rich text (links and emphasis survive)."""
+
+    def __init__(self, **kwargs):
+        super().__init__([("text", blocks.RichTextBlock(features=INLINE_FEATURES))], **kwargs)
+
+    class Meta:
+        icon = "table"
+        label = "Table"
+        template = "blocks/table.html"
+
+
+class QuoteBlock(blocks.StructBlock):
+    text = blocks.RichTextBlock(features=TEXT_FEATURES)
+    attribution = blocks.CharBlock(required=False)
+
+    class Meta:
+        icon = "openquote"
+        template = "blocks/quote.html"
+        label = "Quote"
+
+
+class VideoBlock(blocks.StructBlock):
+    """A video player embedded by URL (kept as the source gave it; no oEmbed lookup)."""
+
+    url = blocks.URLBlock(label="Video URL")
+    title = blocks.CharBlock(help_text="What the video shows, for screen readers.")
+    caption = blocks.RichTextBlock(features=INLINE_FEATURES, required=False)
+
+    class Meta:
+        icon = "media"
+        template = "blocks/video.html"
+        label = "Video"
+
+
+class CalloutBlock(blocks.StructBlock):
+    kind = blocks.ChoiceBlock(choices=CALLOUT_KINDS, default="info")
+    title = blocks.RichTextBlock(features=INLINE_FEATURES, required=False)
+    body = blocks.RichTextBlock(features=TEXT_FEATURES, required=False)
+    collapsible = blocks.BooleanBlock(
+        required=False, help_text="Readers can fold this callout away."
+    )
+
+    class Meta:
+        icon = "warning"
+        template = "blocks/callout.html"
+        label = "Callout"
+
+
+class SectionContentBlock(blocks.StreamBlock):
+    subheading = blocks.CharBlock(
+        max_length=200, icon="title", label="Subheading", template="blocks/subheading.html"
+    )
+    paragraph = ParagraphBlock(features=TEXT_FEATURES)
+    list = ListBlock()
+    figure = FigureBlock()
+    table = TableBlock()
+    quote = QuoteBlock()
+    callout = CalloutBlock()
+    video = VideoBlock()
+
+
+class SectionBlock(blocks.StructBlock):
+    key = blocks.ChoiceBlock(
+        choices=SECTION_KEYS,
+        default="other",
+        help_text="What this section is about; the site uses it to line pages up.",
+    )
+    heading = blocks.CharBlock(max_length=200)
+    anchor = blocks.CharBlock(
+        max_length=100,
+        required=False,
+        help_text="The #link to this section. Left empty, it is made from the heading.",
+    )
+    content = SectionContentBlock()
+
+    class Meta:
+        icon = "doc-full"
+        template = "blocks/section.html"
+        label = "Section"
+
+    def clean(self, value):
+        value = super().clean(value)
+        anchor = value.get("anchor") or slugify(value.get("heading", ""))
+        if anchor != slugify(anchor):
+            raise StructBlockValidationError(
+                {
+                    "anchor": ValidationError(
+                        "Use only lower-case letters, numbers and hyphens, "
+                        f"for example “{slugify(anchor)}”."
+                    )
+                }
+            )
+        value["anchor"] = anchor
+        return value
+
+
+class BodyBlock(blocks.StreamBlock):
+    section = SectionBlock()
+    callout = CalloutBlock()
+    paragraph = ParagraphBlock(features=TEXT_FEATURES)
+    figure = FigureBlock()
+    video = VideoBlock()
+
+    def clean(self, value):
+        value = super().clean(value)
+        seen: dict[str, str] = {}
+        errors = {}
+        for index, child in enumerate(value):
+            if child.block_type != "section":
+                continue
+            anchor = child.value["anchor"]
+            if anchor in seen:
+                errors[index] = ValidationError(
+                    f"Two sections would share the link #{anchor} (“{seen[anchor]}” and "
+                    f"“{child.value['heading']}”). Give one of them another anchor."
+                )
+            seen[anchor] = child.value["heading"]
+        if errors:
+            raise blocks.StreamBlockValidationError(block_errors=errors)
+        return value

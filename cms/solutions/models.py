@@ -1,0 +1,372 @@
+"""The catalogue: solutions, sectors, organisations, metrics and sources.
+
+Solutions are not children of sectors: a SolutionSectorLink relates them, so a solution in
+two sectors keeps one URL. Each model keeps its admin panels beside its fields.
+"""
+
+from django.core.exceptions import ValidationError
+from django.db import models
+from modelcluster.contrib.taggit import ClusterTaggableManager
+from modelcluster.fields import ParentalKey
+from taggit.models import TaggedItemBase
+from wagtail.admin.panels import (
+    FieldPanel,
+    FieldRowPanel,
+    InlinePanel,
+    MultiFieldPanel,
+    ObjectList,
+    TabbedInterface,
+)
+from wagtail.fields import RichTextField, StreamField
+from wagtail.models import Orderable, Page
+from wagtail.search import index
+
+from .blocks import INLINE_FEATURES, SECTION_KEYS, BodyBlock
+
+
+class Organisation(index.Indexed, models.Model):
+    """A company, agency or group named by solution pages (a snippet, shared by all pages)."""
+
+    KINDS = [
+        ("unknown", "Not yet classified"),
+        ("company", "Company"),
+        ("nonprofit", "Non-profit or foundation"),
+        ("government", "Government body"),
+        ("intergovernmental", "Intergovernmental organisation"),
+        ("research", "Research institution"),
+        ("association", "Industry association or network"),
+    ]
+    name = models.CharField(max_length=255, unique=True)
+    abbreviation = models.CharField(max_length=30, blank=True, help_text="For example IRENA.")
+    kind = models.CharField(max_length=30, choices=KINDS, default="unknown")
+    website = models.URLField(blank=True)
+    description = models.TextField(blank=True)
+
+    panels = [
+        FieldRowPanel([FieldPanel("name"), FieldPanel("abbreviation")]),
+        FieldRowPanel([FieldPanel("kind"), FieldPanel("website")]),
+        FieldPanel("description"),
+    ]
+    search_fields = [
+        index.SearchField("name"),
+        index.SearchField("abbreviation"),
+        index.AutocompleteField("name"),
+    ]
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.abbreviation})" if self.abbreviation else self.name
+
+
+class Source(index.Indexed, models.Model):
+    """Where a figure comes from: a report, dataset or article that readers can check."""
+
+    title = models.CharField(max_length=300)
+    publisher = models.CharField(max_length=200, blank=True)
+    url = models.URLField(blank=True, verbose_name="Link")
+    year = models.PositiveIntegerField(null=True, blank=True)
+
+    panels = [
+        FieldPanel("title"),
+        FieldRowPanel([FieldPanel("publisher"), FieldPanel("year")]),
+        FieldPanel("url"),
+    ]
+    search_fields = [index.SearchField("title"), index.AutocompleteField("title")]
+
+    class Meta:
+        ordering = ["title"]
+
+    def __str__(self) -> str:
+        return f"{self.title} ({self.year})" if self.year else self.title
+
+
+class MetricFields(models.Model):
+    """A figure with its unit and source. A figure without a source is shown as unsourced."""
+
+    label = models.CharField(
+        max_length=200, help_text="What is measured, e.g. “Emissions avoided by 2050”."
+    )
+    value = models.DecimalField(max_digits=14, decimal_places=3)
+    value_max = models.DecimalField(
+        max_digits=14,
+        decimal_places=3,
+        null=True,
+        blank=True,
+        verbose_name="Upper value",
+        help_text="Only for a range, such as 72–144.3.",
+    )
+    unit = models.CharField(max_length=50, help_text="For example “Gt CO₂e” or “%”.")
+    period = models.CharField(max_length=50, blank=True, help_text="For example “2020–2050”.")
+    source = models.ForeignKey(
+        Source,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        help_text="Leave empty only if no source is known; the site marks the figure as unsourced.",
+    )
+
+    panels = [
+        FieldPanel("label"),
+        FieldRowPanel([FieldPanel("value"), FieldPanel("value_max"), FieldPanel("unit")]),
+        FieldRowPanel([FieldPanel("period"), FieldPanel("source")]),
+    ]
+
+    class Meta:
+        abstract = True
+
+    def __str__(self) -> str:
+        upper = f"–{self.value_max}" if self.value_max is not None else ""
+        return f"{self.label}: {self.value}{upper} {self.unit}"
+
+    @property
+    def is_sourced(self) -> bool:
+        return self.source_id is not None
+
+    def clean(self):
+        super().clean()
+        if self.value_max is not None and self.value is not None and self.value_max <= self.value:
+            raise ValidationError(
+                {"value_max": "The upper value must be larger than the value it starts from."}
+            )
+
+
+class HandbookPage(Page):
+    """Fields shared by solution and sector pages: summary, body, editorial state, provenance."""
+
+    EDITORIAL_STATUSES = [
+        ("ai_draft", "AI draft: not yet checked by a person"),
+        ("in_review", "In review"),
+        ("reviewed", "Reviewed"),
+    ]
+    summary = models.TextField(
+        blank=True, max_length=500, help_text="One or two sentences shown in listings and search."
+    )
+    body = StreamField(BodyBlock(), blank=True, use_json_field=True)
+    editorial_status = models.CharField(
+        max_length=20, choices=EDITORIAL_STATUSES, default="in_review"
+    )
+    editorial_notes = models.TextField(blank=True, help_text="Only editors see this.")
+    source_path = models.CharField(max_length=300, blank=True, verbose_name="Imported from")
+    source_commit = models.CharField(max_length=64, blank=True)
+    source_license = models.CharField(max_length=100, blank=True, verbose_name="Licence")
+    source_markdown = models.TextField(
+        blank=True, verbose_name="Original Markdown", help_text="As imported; kept for reference."
+    )
+    imported_at = models.DateTimeField(null=True, blank=True)
+
+    search_fields = [*Page.search_fields, index.SearchField("summary"), index.SearchField("body")]
+
+    editorial_panels = [
+        FieldPanel("editorial_status"),
+        FieldPanel("editorial_notes"),
+        MultiFieldPanel(
+            [
+                FieldPanel("source_path", read_only=True),
+                FieldPanel("source_commit", read_only=True),
+                FieldPanel("source_license", read_only=True),
+                FieldPanel("imported_at", read_only=True),
+                FieldPanel("source_markdown", read_only=True),
+            ],
+            heading="Provenance",
+            classname="collapsed",
+        ),
+    ]
+
+    class Meta:
+        abstract = True
+
+
+class SolutionIndexPage(Page):
+    intro = RichTextField(features=INLINE_FEATURES, blank=True)
+
+    content_panels = [*Page.content_panels, FieldPanel("intro")]
+    parent_page_types = ["home.HomePage"]
+    subpage_types = ["solutions.SolutionPage"]
+    max_count = 1
+
+
+class SectorIndexPage(Page):
+    intro = RichTextField(features=INLINE_FEATURES, blank=True)
+
+    content_panels = [*Page.content_panels, FieldPanel("intro")]
+    parent_page_types = ["home.HomePage"]
+    subpage_types = ["solutions.SectorPage"]
+    max_count = 1
+
+
+class SectorPage(HandbookPage):
+    icon = models.CharField(max_length=80, blank=True, help_text="Icon name, e.g. “city”.")
+
+    content_panels = [
+        *Page.content_panels,
+        FieldPanel("summary"),
+        FieldPanel("icon"),
+        FieldPanel("body"),
+    ]
+    evidence_panels = [InlinePanel("metrics", heading="Metrics", label="Metric")]
+    edit_handler = TabbedInterface(
+        [
+            ObjectList(content_panels, heading="Content"),
+            ObjectList(evidence_panels, heading="Evidence"),
+            ObjectList(HandbookPage.editorial_panels, heading="Editorial"),
+            ObjectList(Page.promote_panels, heading="Promote"),
+            ObjectList(Page.settings_panels, heading="Settings"),
+        ]
+    )
+    parent_page_types = ["solutions.SectorIndexPage"]
+    subpage_types: list[str] = []
+
+    def solutions(self):
+        """Live solutions in this sector, in the order the sector lists them."""
+        return (
+            SolutionPage.objects.live()
+            .filter(sector_links__sector=self)
+            .order_by("sector_links__position_in_sector", "title")
+        )
+
+
+class SolutionPageTag(TaggedItemBase):
+    content_object = ParentalKey(
+        "solutions.SolutionPage", on_delete=models.CASCADE, related_name="tagged_items"
+    )
+
+
+class SolutionPage(HandbookPage):
+    cover_image = models.ForeignKey(
+        "wagtailimages.Image", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    cover_alt = models.CharField(
+        max_length=255,
+        blank=True,
+        verbose_name="Cover image alternative text",
+        help_text="Describe the picture for people who cannot see it.",
+    )
+    cover_caption = RichTextField(features=INLINE_FEATURES, blank=True)
+    cover_image_url = models.URLField(
+        blank=True,
+        max_length=1000,
+        verbose_name="Remote cover image",
+        help_text="Kept from an import. Upload the picture as the cover image to replace it.",
+    )
+    tags = ClusterTaggableManager(through=SolutionPageTag, blank=True)
+
+    content_panels = [
+        *Page.content_panels,
+        FieldPanel("summary"),
+        MultiFieldPanel(
+            [
+                FieldPanel("cover_image"),
+                FieldPanel("cover_alt"),
+                FieldPanel("cover_caption"),
+                FieldPanel("cover_image_url", read_only=True),
+            ],
+            heading="Cover image",
+        ),
+        FieldPanel("body"),
+    ]
+    taxonomy_panels = [
+        InlinePanel("sector_links", heading="Sectors", label="Sector", min_num=0),
+        FieldPanel("tags"),
+        InlinePanel("related_solutions", heading="Related solutions", label="Related solution"),
+    ]
+    evidence_panels = [
+        InlinePanel("metrics", heading="Metrics", label="Metric"),
+        InlinePanel("organisation_mentions", heading="Organisations", label="Organisation"),
+        InlinePanel("references", heading="References", label="Reference"),
+    ]
+    edit_handler = TabbedInterface(
+        [
+            ObjectList(content_panels, heading="Content"),
+            ObjectList(taxonomy_panels, heading="Taxonomy"),
+            ObjectList(evidence_panels, heading="Evidence"),
+            ObjectList(HandbookPage.editorial_panels, heading="Editorial"),
+            ObjectList(Page.promote_panels, heading="Promote"),
+            ObjectList(Page.settings_panels, heading="Settings"),
+        ]
+    )
+    parent_page_types = ["solutions.SolutionIndexPage"]
+    subpage_types: list[str] = []
+
+    def clean(self):
+        super().clean()
+        if self.cover_image_id and not self.cover_alt.strip():
+            raise ValidationError(
+                {"cover_alt": "Describe the cover image for people who cannot see it."}
+            )
+
+    @property
+    def primary_sector(self):
+        link = next((link for link in self.sector_links.all() if link.is_primary), None)
+        return link.sector if link else None
+
+
+class SolutionSectorLink(Orderable):
+    page = ParentalKey(SolutionPage, on_delete=models.CASCADE, related_name="sector_links")
+    sector = models.ForeignKey(SectorPage, on_delete=models.CASCADE, related_name="solution_links")
+    is_primary = models.BooleanField(
+        default=False,
+        verbose_name="Main sector",
+        help_text="The sector shown first for this solution (one per solution).",
+    )
+    position_in_sector = models.PositiveIntegerField(
+        default=0, help_text="Where the solution appears in the sector's list."
+    )
+
+    panels = [FieldRowPanel([FieldPanel("sector"), FieldPanel("is_primary")])]
+
+    class Meta(Orderable.Meta):
+        constraints = [
+            models.UniqueConstraint(fields=["page", "sector"], name="one_link_per_sector")
+        ]
+
+
+class OrganisationMention(Orderable):
+    page = ParentalKey(SolutionPage, on_delete=models.CASCADE, related_name="organisation_mentions")
+    organisation = models.ForeignKey(
+        Organisation, on_delete=models.CASCADE, related_name="mentions"
+    )
+    section_key = models.CharField(
+        max_length=20, choices=SECTION_KEYS, blank=True, verbose_name="Section"
+    )
+    role = models.CharField(
+        max_length=100, blank=True, help_text="For example “manufacturer” or “funder”."
+    )
+    note = models.TextField(blank=True, help_text="What the page says about them.")
+
+    panels = [
+        FieldRowPanel([FieldPanel("organisation"), FieldPanel("section_key")]),
+        FieldPanel("role"),
+        FieldPanel("note"),
+    ]
+
+
+class SolutionMetric(Orderable, MetricFields):
+    page = ParentalKey(SolutionPage, on_delete=models.CASCADE, related_name="metrics")
+    panels = MetricFields.panels
+
+
+class SectorMetric(Orderable, MetricFields):
+    page = ParentalKey(SectorPage, on_delete=models.CASCADE, related_name="metrics")
+    panels = MetricFields.panels
+
+
+class Reference(Orderable):
+    page = ParentalKey(SolutionPage, on_delete=models.CASCADE, related_name="references")
+    source = models.ForeignKey(Source, on_delete=models.CASCADE, related_name="+")
+    note = models.CharField(max_length=255, blank=True)
+
+    panels = [FieldPanel("source"), FieldPanel("note")]
+
+
+class RelatedSolution(Orderable):
+    page = ParentalKey(SolutionPage, on_delete=models.CASCADE, related_name="related_solutions")
+    solution = models.ForeignKey(SolutionPage, on_delete=models.CASCADE, related_name="+")
+
+    panels = [FieldPanel("solution")]
+
+    def clean(self):
+        if self.solution_id and self.solution_id == self.page_id:
+            raise ValidationError({"solution": "A solution cannot be related to itself."})

@@ -1,0 +1,41 @@
+import shutil
+from pathlib import Path
+
+import pytest
+from django.core.management import call_command
+
+REPO = Path(__file__).resolve().parent.parent
+SAMPLE_CONTENT = REPO / "sample_content"
+CORPUS_DOCS = REPO.parent / "shared" / "corpus" / "climate-tech-handbook" / "docs"
+SEED = SAMPLE_CONTENT / "solution-high-efficiency-heat-pumps.md"
+
+
+@pytest.fixture
+def corpus_docs() -> Path:
+    if not CORPUS_DOCS.is_dir():
+        pytest.skip(f"the real corpus is not beside this clone ({CORPUS_DOCS} is missing)")
+    return CORPUS_DOCS
+
+
+@pytest.fixture
+def workdir(tmp_path) -> Path:
+    """A folder of handbook files for one test, with the sample images beside them."""
+    shutil.copytree(SAMPLE_CONTENT / "img", tmp_path / "img")
+    return tmp_path
+
+
+def run_import(*paths, publish=True):
+    """Run the real management command; return (exit code, stdout, stderr)."""
+    from io import StringIO
+
+    from django.core.management.base import CommandError
+
+    out, err = StringIO(), StringIO()
+    args = [str(p) for p in paths] + (["--publish"] if publish else [])
+    try:
+        call_command("import_markdown", *args, stdout=out, stderr=err)
+        code = 0
+    except CommandError as error:
+        err.write(str(error))
+        code = error.returncode
+    return code, out.getvalue(), err.getvalue()

@@ -1,0 +1,136 @@
+"""The seed page imports without loss, into a structured page editors can work on."""
+
+import re
+
+import markdown
+import pytest
+from bs4 import BeautifulSoup
+
+from cms.solutions.models import Organisation, SolutionPage
+from tests.conftest import SAMPLE_CONTENT, SEED, run_import
+
+pytestmark = pytest.mark.django_db
+
+
+def _norm(text: str) -> str:
+    return re.sub(r"\s+", " ", text).strip()
+
+
+def _reference_blocks():
+    """The seed as MkDocs showed it: Python-Markdown with the admonition extension."""
+    body = SEED.read_text().split("---", 2)[2]
+    soup = BeautifulSoup(markdown.markdown(body, extensions=["admonition"]), "html.parser")
+    return soup
+
+
+@pytest.fixture
+def seed_page(client):
+    code, _, err = run_import(SEED)
+    assert code == 0, err
+    page = SolutionPage.objects.get(slug="high-efficiency-heat-pumps")
+    response = client.get(page.url)
+    assert response.status_code == 200
+    article = BeautifulSoup(response.content, "html.parser").select_one("article.page-body")
+    return page, article
+
+
+def test_every_heading_list_item_and_paragraph_is_on_the_page_in_order(seed_page):
+    _, article = seed_page
+    reference = _reference_blocks()
+    assert [h.get_text() for h in article.find_all("h2")] == [
+        h.get_text() for h in reference.find_all("h2")
+    ]
+    page_items = [_norm(li.get_text()) for li in article.find_all("li")]
+    assert page_items == [_norm(li.get_text()) for li in reference.find_all("li")]
+
+    page_text = _norm(article.get_text(" "))
+    position = 0
+    for block in reference.find_all(["p", "li", "h2"]):
+        text = _norm(block.get_text(" "))
+        if not text:
+            continue
+        found = page_text.find(text, position)
+        assert found >= 0, f"missing or out of order: {text[:80]!r}"
+        position = found
+    assert "This a sample ChatGPT page" in page_text  # typos are kept
+    assert "consumes.Heat pumps" in page_text
+
+
+def test_structure_sections_organisations_cover_and_links(seed_page):
+    page, article = seed_page
+    sections = [block for block in page.body if block.block_type == "section"]
+    assert [s.value["key"] for s in sections] == [
+        "overview", "progress", "lessons", "challenges", "path_forward"
+    ]  # fmt: skip
+    assert [s.value["anchor"] for s in sections][:2] == ["overview", "progress-made"]
+    assert [a["id"] for a in article.find_all("section")][:2] == ["overview", "progress-made"]
+
+    organisations = {m.organisation for m in page.organisation_mentions.all()}
+    assert len(organisations) == 10
+    irena = Organisation.objects.get(abbreviation="IRENA")
+    assert irena.name == "International Renewable Energy Agency"
+    assert Organisation.objects.filter(name__icontains="Renewable Energy Agency").count() == 1
+
+    # the cover is a Wagtail image whose real format (WebP) was read from the bytes
+    assert page.cover_image.file.name.endswith(".webp")
+    assert page.cover_alt == "Cover Image"
+    assert article.select_one("figure.cover img")["alt"] == "Cover Image"
+
+    # the admonition's ../../contribute link is a link to the contribute page
+    callout = page.body[0]
+    assert callout.block_type == "callout" and callout.value["kind"] == "info"
+    assert 'linktype="page"' in callout.value["title"].source
+    assert article.find("a", string="Help us")["href"] == "/contribute/"
+
+    assert page.source_markdown == SEED.read_text()
+    assert page.live and page.editorial_status == "ai_draft"
+
+
+def test_reimport_updates_with_a_new_revision_and_no_duplicates(seed_page):
+    page, _ = seed_page
+    revisions = page.revisions.count()
+    organisations = Organisation.objects.count()
+    code, _, err = run_import(SEED)
+    assert code == 0, err
+    assert SolutionPage.objects.filter(slug="high-efficiency-heat-pumps").count() == 1
+    page.refresh_from_db()
+    assert page.revisions.count() == revisions + 1
+    assert Organisation.objects.count() == organisations
+    from wagtail.images import get_image_model
+
+    assert get_image_model().objects.count() == 1
+
+
+def test_sample_content_imports_with_sectors_and_a_reported_broken_link(client):
+    code, out, err = run_import(SAMPLE_CONTENT)
+    assert code == 0, err
+    assert SolutionPage.objects.live().count() >= 9
+    from cms.solutions.models import SectorPage
+
+    assert SectorPage.objects.live().count() >= 4
+    heat_pumps = SolutionPage.objects.get(slug="high-efficiency-heat-pumps")
+    assert sorted(link.sector.title for link in heat_pumps.sector_links.all()) == [
+        "Buildings", "Electricity"
+    ]  # fmt: skip
+    assert sum(link.is_primary for link in heat_pumps.sector_links.all()) == 1
+    # a link to a page that is not in the sample content: kept, warned about, listed
+    assert "solution-reducing-food-waste.md:" in err and "solution-methane-digesters" in err
+    from cms.imports.models import ImportNote
+
+    note = ImportNote.objects.get(target="../solution-methane-digesters")
+    assert note.page.slug == "reducing-food-waste" and note.line > 0
+    # tables, figures with captions, quotes and collapsible callouts come through
+    batteries = SolutionPage.objects.get(slug="grid-scale-batteries")
+    html = client.get(batteries.url).content.decode()
+    assert '<th scope="col">Technology</th>' in html and "Flow batteries" in html
+    assert "How a battery shifts solar power into the evening" in html
+    assert "<blockquote>" in html
+    rooftop = SolutionPage.objects.get(slug="rooftop-solar")
+    callouts = [
+        b
+        for s in rooftop.body
+        if s.block_type == "section"
+        for b in s.value["content"]
+        if b.block_type == "callout"
+    ]
+    assert callouts and callouts[0].value["collapsible"] is True
