@@ -179,6 +179,17 @@ class HandbookPage(Page):
         abstract = True
 
 
+def handbook_tabs(**tabs: list) -> TabbedInterface:
+    """The editor's tabs: the page's own (Content, Taxonomy, Evidence…), then Editorial,
+    Promote and Settings, which every handbook page shares."""
+    tabs |= {
+        "Editorial": HandbookPage.editorial_panels,
+        "Promote": Page.promote_panels,
+        "Settings": Page.settings_panels,
+    }
+    return TabbedInterface([ObjectList(panels, heading=name) for name, panels in tabs.items()])
+
+
 class SolutionIndexPage(Page):
     intro = RichTextField(features=INLINE_FEATURES, blank=True)
 
@@ -207,15 +218,7 @@ class SectorPage(HandbookPage):
         FieldPanel("body"),
     ]
     evidence_panels = [InlinePanel("metrics", heading="Metrics", label="Metric")]
-    edit_handler = TabbedInterface(
-        [
-            ObjectList(content_panels, heading="Content"),
-            ObjectList(evidence_panels, heading="Evidence"),
-            ObjectList(HandbookPage.editorial_panels, heading="Editorial"),
-            ObjectList(Page.promote_panels, heading="Promote"),
-            ObjectList(Page.settings_panels, heading="Settings"),
-        ]
-    )
+    edit_handler = handbook_tabs(Content=content_panels, Evidence=evidence_panels)
     parent_page_types = ["solutions.SectorIndexPage"]
     subpage_types: list[str] = []
 
@@ -277,15 +280,8 @@ class SolutionPage(HandbookPage):
         InlinePanel("organisation_mentions", heading="Organisations", label="Organisation"),
         InlinePanel("references", heading="References", label="Reference"),
     ]
-    edit_handler = TabbedInterface(
-        [
-            ObjectList(content_panels, heading="Content"),
-            ObjectList(taxonomy_panels, heading="Taxonomy"),
-            ObjectList(evidence_panels, heading="Evidence"),
-            ObjectList(HandbookPage.editorial_panels, heading="Editorial"),
-            ObjectList(Page.promote_panels, heading="Promote"),
-            ObjectList(Page.settings_panels, heading="Settings"),
-        ]
+    edit_handler = handbook_tabs(
+        Content=content_panels, Taxonomy=taxonomy_panels, Evidence=evidence_panels
     )
     parent_page_types = ["solutions.SolutionIndexPage"]
     subpage_types: list[str] = []

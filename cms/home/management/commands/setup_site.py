@@ -18,12 +18,13 @@ class Command(BaseCommand):
     def handle(self, *args, admin_user: str, admin_password: str, **options):
         ensure_site_structure()
         User = get_user_model()
-        if not User.objects.filter(username=admin_user).exists():
+        if User.objects.filter(username=admin_user).exists():
+            password = "(unchanged)"
+        else:
             User.objects.create_superuser(admin_user, f"{admin_user}@example.org", admin_password)
-            self.stdout.write(f"Created admin user “{admin_user}”.")
+            password = admin_password
         self.stdout.write(
             self.style.SUCCESS(
-                f"CMS login: http://127.0.0.1:8000/admin/  user: {admin_user}  "
-                f"password: {admin_password}"
+                f"CMS login: http://127.0.0.1:8000/admin/  user: {admin_user}  password: {password}"
             )
         )
