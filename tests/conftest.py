@@ -39,3 +39,16 @@ def run_import(*paths, publish=True):
         err.write(str(error))
         code = error.returncode
     return code, out.getvalue(), err.getvalue()
+
+
+@pytest.fixture
+def published_sample(transactional_db, django_db_serialized_rollback):
+    """The sample content, imported and published."""
+    code, _, err = run_import(SAMPLE_CONTENT)
+    assert code == 0, err
+
+
+@pytest.fixture
+def api_url(live_server, published_sample) -> str:
+    """The headless API of a real CMS served over HTTP on a free loopback port."""
+    return f"{live_server.url}/api/v2/"

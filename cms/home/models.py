@@ -1,9 +1,11 @@
 """The home page and plain content pages (contribute, about)."""
 
 from wagtail.admin.panels import FieldPanel
+from wagtail.api import APIField
 from wagtail.fields import RichTextField
 from wagtail.models import Page
 
+from cms.api.fields import PublicRichTextField
 from cms.solutions.blocks import INLINE_FEATURES, TEXT_FEATURES
 
 
@@ -11,6 +13,7 @@ class HomePage(Page):
     intro = RichTextField(features=INLINE_FEATURES, blank=True)
 
     content_panels = [*Page.content_panels, FieldPanel("intro")]
+    api_fields = [APIField("intro", serializer=PublicRichTextField())]
     parent_page_types = ["wagtailcore.Page"]
     subpage_types = [
         "solutions.SolutionIndexPage",
@@ -26,4 +29,5 @@ class ContentPage(Page):
     body = RichTextField(features=[*TEXT_FEATURES, "h2", "h3"], blank=True)
 
     content_panels = [*Page.content_panels, FieldPanel("body")]
+    api_fields = [APIField("body", serializer=PublicRichTextField())]
     parent_page_types = ["home.HomePage", "home.ContentPage"]

@@ -15,6 +15,9 @@ INSTALLED_APPS = [
     "cms.home",
     "cms.solutions",
     "cms.imports",
+    "cms.api",
+    "wagtail.api.v2",
+    "rest_framework",
     "wagtail.contrib.redirects",
     "wagtail.contrib.settings",
     "wagtail.contrib.typed_table_block",
@@ -105,6 +108,11 @@ WAGTAILADMIN_BASE_URL = os.environ.get("WAGTAILADMIN_BASE_URL", "http://127.0.0.
 WAGTAILSEARCH_BACKENDS = {"default": {"BACKEND": "wagtail.search.backends.database"}}
 WAGTAILIMAGES_EXTENSIONS = ["gif", "jpg", "jpeg", "png", "webp", "avif"]
 WAGTAILDOCS_EXTENSIONS = ["csv", "docx", "odt", "pdf", "pptx", "txt", "xlsx"]
+
+# Headless API: finished HTML for rich text, pages of up to 500 items per request.
+WAGTAILAPI_RICH_TEXT_FORMAT = "html"
+WAGTAILAPI_LIMIT_MAX = 500
+REST_FRAMEWORK = {"DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"]}
 
 # Where readers see the site; the importer and (later) the API build public URLs from it.
 PUBLIC_SITE_URL = os.environ.get("PUBLIC_SITE_URL", "http://127.0.0.1:8080")

@@ -12,6 +12,8 @@ from wagtail.blocks.struct_block import StructBlockValidationError
 from wagtail.contrib.typed_table_block.blocks import TypedTableBlock
 from wagtail.images.blocks import ImageChooserBlock
 
+from cms.api.representation import image_representation, public_html
+
 INLINE_FEATURES = ["bold", "italic", "link", "superscript", "subscript", "code"]
 TEXT_FEATURES = [*INLINE_FEATURES, "ol", "ul"]
 
@@ -38,7 +40,14 @@ CALLOUT_KINDS = [
 ]
 
 
-class ParagraphBlock(blocks.RichTextBlock):
+class RichTextBlock(blocks.RichTextBlock):
+    """Rich text that the API gives as final, sanitised HTML with public links."""
+
+    def get_api_representation(self, value, context=None):
+        return public_html(value.source if value else "", context)
+
+
+class ParagraphBlock(RichTextBlock):
     class Meta:
         icon = "pilcrow"
         label = "Paragraph"
@@ -46,9 +55,7 @@ class ParagraphBlock(blocks.RichTextBlock):
 
 class ListBlock(blocks.StructBlock):
     ordered = blocks.BooleanBlock(required=False, help_text="Numbered list (1, 2, 3…)")
-    items = blocks.ListBlock(
-        blocks.RichTextBlock(features=INLINE_FEATURES), min_num=1, label="Items"
-    )
+    items = blocks.ListBlock(RichTextBlock(features=INLINE_FEATURES), min_num=1, label="Items")
 
     class Meta:
         icon = "list-ul"
@@ -63,19 +70,25 @@ class FigureBlock(blocks.StructBlock):
         label="Alternative text",
         help_text="Describe the image for people who cannot see it.",
     )
-    caption = blocks.RichTextBlock(features=INLINE_FEATURES, required=False)
+    caption = RichTextBlock(features=INLINE_FEATURES, required=False)
 
     class Meta:
         icon = "image"
         template = "blocks/figure.html"
         label = "Figure"
 
+    def get_api_representation(self, value, context=None):
+        return {
+            **super().get_api_representation(value, context),
+            "image": image_representation(value["image"], value["alt"]),
+        }
+
 
 class TableBlock(TypedTableBlock):
     """A table whose cells are short rich text (links and emphasis survive)."""
 
     def __init__(self, **kwargs):
-        super().__init__([("text", blocks.RichTextBlock(features=INLINE_FEATURES))], **kwargs)
+        super().__init__([("text", RichTextBlock(features=INLINE_FEATURES))], **kwargs)
 
     class Meta:
         icon = "table"
@@ -84,7 +97,7 @@ class TableBlock(TypedTableBlock):
 
 
 class QuoteBlock(blocks.StructBlock):
-    text = blocks.RichTextBlock(features=TEXT_FEATURES)
+    text = RichTextBlock(features=TEXT_FEATURES)
     attribution = blocks.CharBlock(required=False)
 
     class Meta:
@@ -98,7 +111,7 @@ class VideoBlock(blocks.StructBlock):
 
     url = blocks.URLBlock(label="Video URL")
     title = blocks.CharBlock(help_text="What the video shows, for screen readers.")
-    caption = blocks.RichTextBlock(features=INLINE_FEATURES, required=False)
+    caption = RichTextBlock(features=INLINE_FEATURES, required=False)
 
     class Meta:
         icon = "media"
@@ -108,8 +121,8 @@ class VideoBlock(blocks.StructBlock):
 
 class CalloutBlock(blocks.StructBlock):
     kind = blocks.ChoiceBlock(choices=CALLOUT_KINDS, default="info")
-    title = blocks.RichTextBlock(features=INLINE_FEATURES, required=False)
-    body = blocks.RichTextBlock(features=TEXT_FEATURES, required=False)
+    title = RichTextBlock(features=INLINE_FEATURES, required=False)
+    body = RichTextBlock(features=TEXT_FEATURES, required=False)
     collapsible = blocks.BooleanBlock(
         required=False, help_text="Readers can fold this callout away."
     )

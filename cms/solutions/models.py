@@ -17,9 +17,21 @@ from wagtail.admin.panels import (
     ObjectList,
     TabbedInterface,
 )
+from wagtail.api import APIField
 from wagtail.fields import RichTextField, StreamField
 from wagtail.models import Orderable, Page
 from wagtail.search import index
+
+from cms.api.fields import (
+    CoverField,
+    MetricsField,
+    OrganisationMentionsField,
+    PublicRichTextField,
+    ReferencesField,
+    RelatedSolutionsField,
+    SectorLinksField,
+    TagNamesField,
+)
 
 from .blocks import INLINE_FEATURES, SECTION_KEYS, BodyBlock
 
@@ -158,6 +170,12 @@ class HandbookPage(Page):
     imported_at = models.DateTimeField(null=True, blank=True)
 
     search_fields = [*Page.search_fields, index.SearchField("summary"), index.SearchField("body")]
+    api_fields = [
+        APIField("summary"),
+        APIField("body"),
+        APIField("editorial_status"),
+        APIField("last_published_at"),
+    ]
 
     editorial_panels = [
         FieldPanel("editorial_status"),
@@ -193,6 +211,8 @@ def handbook_tabs(**tabs: list) -> TabbedInterface:
 class SolutionIndexPage(Page):
     intro = RichTextField(features=INLINE_FEATURES, blank=True)
 
+    api_fields = [APIField("intro", serializer=PublicRichTextField())]
+
     content_panels = [*Page.content_panels, FieldPanel("intro")]
     parent_page_types = ["home.HomePage"]
     subpage_types = ["solutions.SolutionPage"]
@@ -201,6 +221,8 @@ class SolutionIndexPage(Page):
 
 class SectorIndexPage(Page):
     intro = RichTextField(features=INLINE_FEATURES, blank=True)
+
+    api_fields = [APIField("intro", serializer=PublicRichTextField())]
 
     content_panels = [*Page.content_panels, FieldPanel("intro")]
     parent_page_types = ["home.HomePage"]
@@ -218,6 +240,11 @@ class SectorPage(HandbookPage):
         FieldPanel("body"),
     ]
     evidence_panels = [InlinePanel("metrics", heading="Metrics", label="Metric")]
+    api_fields = [
+        *HandbookPage.api_fields,
+        APIField("icon"),
+        APIField("metrics", serializer=MetricsField()),
+    ]
     edit_handler = handbook_tabs(Content=content_panels, Evidence=evidence_panels)
     parent_page_types = ["solutions.SectorIndexPage"]
     subpage_types: list[str] = []
@@ -283,6 +310,18 @@ class SolutionPage(HandbookPage):
     edit_handler = handbook_tabs(
         Content=content_panels, Taxonomy=taxonomy_panels, Evidence=evidence_panels
     )
+    api_fields = [
+        *HandbookPage.api_fields,
+        APIField("cover", serializer=CoverField(source="*")),
+        APIField("sectors", serializer=SectorLinksField(source="sector_links")),
+        APIField("tags", serializer=TagNamesField()),
+        APIField(
+            "organisations", serializer=OrganisationMentionsField(source="organisation_mentions")
+        ),  # fmt: skip
+        APIField("metrics", serializer=MetricsField()),
+        APIField("references", serializer=ReferencesField()),
+        APIField("related_solutions", serializer=RelatedSolutionsField()),
+    ]
     parent_page_types = ["solutions.SolutionIndexPage"]
     subpage_types: list[str] = []
 

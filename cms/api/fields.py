@@ -1,0 +1,97 @@
+"""API fields for the structured parts of handbook pages. Each returns plain JSON that the
+exporter can validate and the theme can render without another lookup."""
+
+from rest_framework.fields import Field
+
+from .representation import image_representation, page_references, public_html
+
+
+class PublicRichTextField(Field):
+    def to_representation(self, value):
+        return public_html(value, self.context)
+
+
+class CoverField(Field):
+    """The cover image with its alt text and caption (source="*": the whole page)."""
+
+    def to_representation(self, page):
+        remote_url = getattr(page, "cover_image_url", "")
+        if page.cover_image is None and not remote_url:
+            return None
+        return {
+            "image": image_representation(page.cover_image, page.cover_alt),
+            "alt": page.cover_alt,
+            "caption": public_html(page.cover_caption, self.context),
+            "remote_url": remote_url,
+        }
+
+
+class SectorLinksField(Field):
+    def to_representation(self, links):
+        references = []
+        for link in links.all():
+            references += page_references(
+                [link.sector],
+                self.context,
+                is_primary=link.is_primary,
+                position=link.position_in_sector,
+            )
+        return references
+
+
+class RelatedSolutionsField(Field):
+    def to_representation(self, related):
+        return page_references([item.solution for item in related.all()], self.context)
+
+
+class OrganisationMentionsField(Field):
+    def to_representation(self, mentions):
+        return [
+            {
+                "id": mention.organisation.pk,
+                "name": mention.organisation.name,
+                "abbreviation": mention.organisation.abbreviation,
+                "kind": mention.organisation.kind,
+                "website": mention.organisation.website,
+                "section": mention.section_key,
+                "role": mention.role,
+                "note": mention.note,
+            }
+            for mention in mentions.all()
+        ]
+
+
+def _source(source) -> dict | None:
+    if source is None:
+        return None
+    return {"title": source.title, "publisher": source.publisher, "url": source.url, "year": source.year}  # fmt: skip
+
+
+class MetricsField(Field):
+    def to_representation(self, metrics):
+        return [
+            {
+                "label": metric.label,
+                "value": str(metric.value.normalize()),
+                "value_max": str(metric.value_max.normalize())
+                if metric.value_max is not None
+                else None,  # fmt: skip
+                "unit": metric.unit,
+                "period": metric.period,
+                "source": _source(metric.source),
+                "sourced": metric.is_sourced,
+            }
+            for metric in metrics.all()
+        ]
+
+
+class ReferencesField(Field):
+    def to_representation(self, references):
+        return [{**_source(ref.source), "note": ref.note} for ref in references.all()]
+
+
+class TagNamesField(Field):
+    """Tag names, sorted in Python so that a prefetch of the tags is used."""
+
+    def to_representation(self, tags):
+        return sorted(tag.name for tag in tags.all())

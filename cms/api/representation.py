@@ -1,0 +1,85 @@
+"""How content looks to the outside world: the one place that turns stored rich text,
+images and page references into what the headless API (and so the public site) gets.
+
+Only live, public pages may be linked or listed; everything else is dropped here, so a
+draft or private page never leaks through another page's links.
+"""
+
+from collections.abc import Iterable
+
+import nh3
+from bs4 import BeautifulSoup
+from wagtail.models import Page, Site
+from wagtail.rich_text import expand_db_html
+
+PUBLIC_TAGS = {"p", "a", "b", "i", "strong", "em", "code", "br", "sup", "sub", "ol", "ul", "li", "h2", "h3"}  # fmt: skip
+RESPONSIVE_WIDTHS = (400, 800, 1200)
+
+
+def public_urls(context: dict | None) -> dict[int, str]:
+    """URL of every live page outside any privacy restriction, by id: computed once per
+    request, so links and references cost no query each."""
+    request = (context or {}).get("request")
+    cached = getattr(request, "_public_page_urls", None)
+    if cached is None:
+        site = Site.objects.filter(is_default_site=True).select_related("root_page").first()
+        root = site.root_page.url_path if site else "/"
+        cached = {
+            pk: "/" + url_path.removeprefix(root)
+            for pk, url_path in Page.objects.live().public().values_list("pk", "url_path")
+            if url_path.startswith(root)
+        }
+        if request is not None:
+            request._public_page_urls = cached
+    return cached
+
+
+def public_html(db_html: str | None, context: dict | None = None) -> str:
+    """Stored rich text → final HTML: page links become public URLs, links to pages that are
+    not live and public lose their anchor (the text stays), and the result is sanitised."""
+    if not db_html:
+        return ""
+    if "linktype=" in db_html:
+        urls = public_urls(context)
+        soup = BeautifulSoup(db_html, "html.parser")
+        for anchor in soup.find_all("a", attrs={"linktype": "page"}):
+            url = urls.get(int(anchor["id"])) if anchor.get("id", "").isdigit() else None
+            if url is None:
+                anchor.unwrap()
+            else:
+                anchor.attrs = {"href": url}
+        db_html = str(soup)
+        if "linktype=" in db_html:  # documents or other link types Wagtail knows
+            db_html = expand_db_html(db_html)
+    return nh3.clean(db_html, tags=PUBLIC_TAGS, attributes={"a": {"href"}}, link_rel=None)
+
+
+def image_representation(image, alt: str = "") -> dict | None:
+    """An image as the theme needs it for srcset: renditions at several widths (WebP),
+    never wider than the original, plus the original's size."""
+    if image is None:
+        return None
+    widths = [w for w in RESPONSIVE_WIDTHS if w < image.width] + [image.width]
+    specs = [f"width-{w}|format-webp" for w in widths]
+    renditions = image.get_renditions(*specs)
+    return {
+        "id": image.pk,
+        "title": image.title,
+        "alt": alt,
+        "width": image.width,
+        "height": image.height,
+        "renditions": [
+            {"width": r.width, "height": r.height, "url": r.url}
+            for r in sorted(renditions.values(), key=lambda r: r.width)
+        ],
+    }
+
+
+def page_references(pages: Iterable[Page], context: dict | None, **extra) -> list[dict]:
+    """Links to other pages, keeping only live, public ones."""
+    urls = public_urls(context)
+    return [
+        {"id": page.pk, "title": page.title, "url": urls[page.pk], **extra}
+        for page in pages
+        if page.pk in urls
+    ]

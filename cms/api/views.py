@@ -1,0 +1,107 @@
+"""The headless API: Wagtail API v2 limited to live, public pages, plus /api/v2/changes/
+so that an exporter can fetch only what changed since its last run."""
+
+from django.contrib.contenttypes.models import ContentType
+from django.db.models import Prefetch
+from django.http import JsonResponse
+from django.utils import timezone
+from django.utils.dateparse import parse_datetime
+from django.views.decorators.http import require_GET
+from wagtail.api.v2.views import PagesAPIViewSet
+from wagtail.images import get_image_model
+from wagtail.models import ModelLogEntry, Page, PageLogEntry, ReferenceIndex
+
+from cms.solutions.models import Organisation, SolutionPage, Source
+
+# Page log actions that change what the public site shows, and what each means.
+PAGE_ACTIONS = {
+    "wagtail.publish": "published",
+    "wagtail.publish.scheduled": "published",
+    "wagtail.unpublish": "unpublished",
+    "wagtail.unpublish.scheduled": "unpublished",
+    "wagtail.move": "moved",
+    "wagtail.rename": "moved",
+    "wagtail.delete": "deleted",
+    "wagtail.view_restriction.create": "privacy",
+    "wagtail.view_restriction.edit": "privacy",
+    "wagtail.view_restriction.delete": "privacy",
+}
+# These change every page below the one they name.
+SUBTREE_ACTIONS = {"unpublished", "moved", "privacy"}
+# Snippets and images shown on pages: a change to one changes the pages using it.
+SHARED_MODELS = (Organisation, Source, get_image_model())
+MAX_CHANGES = 50_000
+
+
+class PublicPagesAPIViewSet(PagesAPIViewSet):
+    """Live pages outside any privacy restriction, whoever asks: the public site is built
+    from this, so a logged-in editor's session must not widen it."""
+
+    def get_base_queryset(self):
+        return super().get_base_queryset().public()
+
+    def get_queryset(self):
+        queryset = super().get_queryset()
+        if queryset.model is SolutionPage:
+            queryset = queryset.select_related("cover_image", "locale").prefetch_related(
+                Prefetch("cover_image", queryset=get_image_model().objects.prefetch_renditions()),
+                "sector_links__sector",
+                "organisation_mentions__organisation",
+                "metrics__source",
+                "references__source",
+                "related_solutions__solution",
+                "tags",
+            )
+        return queryset
+
+
+@require_GET
+def changes(request):
+    """Pages whose public form changed after `since` (ISO 8601), up to `until`.
+
+    Pass the returned `until` as the next `since`. Ids are of pages that were published,
+    unpublished, moved, deleted or had their privacy changed (with their descendants), or
+    that show an organisation, source or image that was edited. The caller fetches each id:
+    a 404 means the page is no longer public.
+    """
+    since = parse_datetime(request.GET.get("since", ""))
+    if since is None:
+        return JsonResponse(
+            {"message": "since: give an ISO 8601 time, e.g. 2026-01-31T12:00:00+00:00"},
+            status=400,
+        )
+    until = timezone.now()
+    found: dict[int, dict] = {}
+
+    def add(page_id: int, action: str, timestamp) -> None:
+        found[page_id] = {"id": page_id, "action": action, "timestamp": timestamp.isoformat()}
+
+    entries = PageLogEntry.objects.filter(
+        timestamp__gt=since, timestamp__lte=until, action__in=PAGE_ACTIONS
+    ).order_by("timestamp")
+    for entry in entries.values("page_id", "action", "timestamp"):
+        action = PAGE_ACTIONS[entry["action"]]
+        add(entry["page_id"], action, entry["timestamp"])
+        if action in SUBTREE_ACTIONS:
+            page = Page.objects.filter(pk=entry["page_id"]).first()
+            if page is not None:
+                for child_id in page.get_descendants().values_list("pk", flat=True):
+                    add(child_id, action, entry["timestamp"])
+
+    for model in SHARED_MODELS:
+        log_entries = ModelLogEntry.objects.filter(
+            content_type=ContentType.objects.get_for_model(model),
+            timestamp__gt=since,
+            timestamp__lte=until,
+        ).values_list("object_id", "timestamp")
+        for object_id, timestamp in log_entries:
+            references = ReferenceIndex.get_references_to(model(pk=int(object_id)))
+            for source, _ in references.group_by_source_object():
+                if isinstance(source, Page) and source.pk not in found:
+                    add(source.pk, "edited", timestamp)
+
+    if len(found) > MAX_CHANGES:
+        return JsonResponse({"message": "too many changes: run a full export"}, status=409)
+    return JsonResponse(
+        {"since": since.isoformat(), "until": until.isoformat(), "changes": list(found.values())}
+    )

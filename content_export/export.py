@@ -1,0 +1,213 @@
+"""Export the CMS's public content into a snapshot, incrementally by default."""
+
+import sys
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from pathlib import Path, PurePosixPath
+from typing import Any
+from urllib.parse import urlsplit
+
+from rich.progress import Progress
+
+from .client import ApiClient, ExportError
+from .schema import PAGE_TYPES, SCHEMA_VERSION, InvalidPage, validate_page
+from .snapshot import Snapshot
+
+LISTING_LIMIT = 500
+# Changes are asked for from a little before the last cursor, so that a publish whose
+# transaction was still open when the last export asked is not missed. Changes already seen
+# in that window are remembered in the manifest and not fetched twice.
+CHANGES_OVERLAP = timedelta(seconds=10)
+META_KEYS = ("type", "slug", "html_url", "first_published_at")
+
+
+@dataclass
+class ExportResult:
+    mode: str  # "full" or "incremental"
+    pages: int  # pages in the snapshot
+    fetched: int  # pages read from the API in this run
+    removed: int
+    images_downloaded: int
+    requests: int
+
+
+def export(
+    api_url: str, out: Path, *, full: bool = False, client: ApiClient | None = None
+) -> ExportResult:
+    """Bring the snapshot in `out` up to date with the API at `api_url` (…/api/v2/)."""
+    client = client or ApiClient(api_url)
+    snapshot = Snapshot(out)
+    with snapshot.locked():
+        previous = None if full else snapshot.read_manifest()
+        run = _Run(client, snapshot, previous)
+        return run.full() if previous is None else run.incremental()
+
+
+class _Run:
+    def __init__(self, client: ApiClient, snapshot: Snapshot, previous: dict | None):
+        self.client, self.snapshot = client, snapshot
+        self.pages: dict[str, dict] = dict(previous["pages"]) if previous else {}
+        self.images: dict[str, str] = dict(previous["images"]) if previous else {}
+        self.previous = previous
+        self.fetched = self.removed = self.downloaded = 0
+        self.recent: list[dict] = []
+
+    # --- the two modes ---------------------------------------------------------------
+    def full(self) -> ExportResult:
+        # Changes made before the listing below are in it: remember them as seen.
+        answer = self.changes_since(datetime.now(UTC) - CHANGES_OVERLAP)
+        self.recent = answer["changes"]
+        self.pages = {}
+        with _progress() as progress:
+            task = progress.add_task("Exporting pages", total=None)
+            for page_type in PAGE_TYPES:
+                offset, total = 0, None
+                while total is None or offset < total:
+                    listing = self.client.get_json(
+                        "pages/",
+                        {
+                            "type": page_type,
+                            "fields": "*",
+                            "limit": LISTING_LIMIT,
+                            "offset": offset,
+                        },
+                    )
+                    items, total = _listing(listing, page_type)
+                    for item in items:
+                        self.store(item)
+                        progress.advance(task)
+                    offset += len(items)
+                    if not items:
+                        break
+        return self.finish("full", answer["until"])
+
+    def incremental(self) -> ExportResult:
+        since = datetime.fromisoformat(self.previous["changes_until"]) - CHANGES_OVERLAP
+        answer = self.changes_since(since)
+        self.recent = answer["changes"]
+        seen = set(self.previous.get("recent_changes", []))
+        changes = [change for change in answer["changes"] if _change_key(change) not in seen]
+        with _progress() as progress:
+            task = progress.add_task("Exporting changes", total=len(changes))
+            for change in changes:
+                document = self.client.get_json(f"pages/{change['id']}/", allow_404=True)
+                if document is None or document.get("meta", {}).get("type") not in PAGE_TYPES:
+                    self.remove(change["id"], subtree=change.get("action") == "deleted")
+                else:
+                    self.store(document)
+                progress.advance(task)
+        return self.finish("incremental", answer["until"])
+
+    # --- steps -----------------------------------------------------------------------
+    def changes_since(self, since: datetime) -> dict:
+        answer = self.client.get_json("changes/", {"since": since.isoformat()})
+        if not isinstance(answer, dict) or not isinstance(answer.get("changes"), list):
+            raise ExportError(
+                f"GET {self.client.url('changes/')}: unexpected answer {str(answer)[:120]}"
+            )
+        return answer
+
+    def store(self, data: dict) -> None:
+        try:
+            validate_page(data)
+        except InvalidPage as error:
+            raise ExportError(f"the API gave an unexpected page: {error}") from None
+        document = _normalise(data)
+        self.attach_images(document)
+        name, digest = self.snapshot.write_page(document["id"], document)
+        self.pages[str(document["id"])] = {
+            "id": document["id"],
+            "type": document["meta"]["type"],
+            "title": document["title"],
+            "url_path": document["meta"]["url_path"],
+            "file": name,
+            "content_hash": digest,
+            "last_published_at": document.get("last_published_at"),
+        }
+        self.fetched += 1
+
+    def remove(self, page_id: int, *, subtree: bool) -> None:
+        entry = self.pages.pop(str(page_id), None)
+        if entry is None:
+            return
+        self.removed += 1
+        if subtree:
+            prefix = entry["url_path"]
+            for key in [k for k, e in self.pages.items() if e["url_path"].startswith(prefix)]:
+                del self.pages[key]
+                self.removed += 1
+
+    def attach_images(self, node: Any) -> None:
+        """Download every rendition the page uses (once, ever) and note its file."""
+        if isinstance(node, list):
+            for child in node:
+                self.attach_images(child)
+        elif isinstance(node, dict):
+            for rendition in node.get("renditions") or []:
+                if isinstance(rendition, dict) and "url" in rendition:
+                    rendition["file"] = self.image_file(rendition["url"])
+            for key, child in node.items():
+                if key != "renditions":
+                    self.attach_images(child)
+
+    def image_file(self, url: str) -> str:
+        known = self.images.get(url)
+        if known and self.snapshot.has_file(known):
+            return known
+        extension = PurePosixPath(urlsplit(url).path).suffix.lower() or ".bin"
+        name = self.snapshot.write_image(self.client.get_bytes(url), extension)
+        self.images[url] = name
+        self.downloaded += 1
+        return name
+
+    def finish(self, mode: str, cursor: str) -> ExportResult:
+        window_start = datetime.fromisoformat(cursor) - CHANGES_OVERLAP
+        recent = [
+            _change_key(change)
+            for change in self.recent
+            if datetime.fromisoformat(change["timestamp"]) > window_start
+        ]
+        manifest = {
+            "schema_version": SCHEMA_VERSION,
+            "api": self.client.base_url,
+            "generated_at": datetime.now(UTC).isoformat(),
+            "changes_until": cursor,
+            "recent_changes": sorted(recent),
+            "pages": dict(sorted(self.pages.items(), key=lambda kv: kv[1]["url_path"])),
+            "images": dict(sorted(self.images.items())),
+        }
+        self.snapshot.commit(manifest)
+        return ExportResult(
+            mode,
+            len(self.pages),
+            self.fetched,
+            self.removed,
+            self.downloaded,
+            self.client.request_count,
+        )
+
+
+def _change_key(change: dict) -> str:
+    return f"{change['id']}@{change['timestamp']}"
+
+
+def _listing(listing: Any, page_type: str) -> tuple[list, int]:
+    try:
+        return list(listing["items"]), int(listing["meta"]["total_count"])
+    except (TypeError, KeyError, ValueError):
+        raise ExportError(
+            f"the pages listing for {page_type} is not a Wagtail API listing"
+        ) from None
+
+
+def _normalise(data: dict) -> dict:
+    """Keep the meta fields that mean something outside the CMS; add the URL path."""
+    meta = data["meta"]
+    document = dict(data)
+    document["meta"] = {key: meta.get(key) for key in META_KEYS}
+    document["meta"]["url_path"] = urlsplit(meta["html_url"]).path
+    return document
+
+
+def _progress() -> Progress:
+    return Progress(disable=not sys.stderr.isatty(), transient=True)

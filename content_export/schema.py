@@ -1,0 +1,207 @@
+"""The shape of what the headless API gives, checked before anything is written.
+
+A malformed or unexpected answer is an error that names the page and the field, so the
+site builder never meets it. Extra fields are allowed (the API may grow); missing or
+mistyped ones are not.
+"""
+
+from datetime import datetime
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+SCHEMA_VERSION = 1
+
+
+class Model(BaseModel):
+    model_config = ConfigDict(extra="allow")
+
+
+class Meta(Model):
+    type: str
+    html_url: str
+    slug: str
+    first_published_at: datetime | None = None
+
+
+class Rendition(Model):
+    width: int = Field(gt=0)
+    height: int = Field(gt=0)
+    url: str
+    file: str | None = None  # set by the exporter: the downloaded copy in the snapshot
+
+
+class ImageData(Model):
+    id: int
+    title: str
+    alt: str
+    width: int
+    height: int
+    renditions: list[Rendition] = Field(min_length=1)
+
+
+class Cover(Model):
+    image: ImageData | None
+    alt: str
+    caption: str
+    remote_url: str
+
+
+class PageRef(Model):
+    id: int
+    title: str
+    url: str
+
+
+class SectorRef(PageRef):
+    is_primary: bool
+    position: int
+
+
+class Source(Model):
+    title: str
+    publisher: str
+    url: str
+    year: int | None
+
+
+class Metric(Model):
+    label: str
+    value: str
+    value_max: str | None
+    unit: str
+    period: str
+    source: Source | None
+    sourced: bool
+
+
+class OrganisationMention(Model):
+    id: int
+    name: str
+    abbreviation: str
+    kind: str
+    website: str
+    section: str
+    role: str
+    note: str
+
+
+class Reference(Source):
+    note: str
+
+
+BlockType = Literal[
+    "section", "callout", "paragraph", "subheading", "list", "figure", "table", "quote", "video"
+]
+
+
+class Block(Model):
+    type: BlockType
+    value: Any
+    id: str | None = None
+
+
+class Section(Model):
+    key: str
+    heading: str
+    anchor: str
+    content: list[Block]
+
+
+class Figure(Model):
+    image: ImageData
+    alt: str
+    caption: str
+
+
+class BasePage(Model):
+    id: int
+    title: str
+    meta: Meta
+
+
+class HomePage(BasePage):
+    intro: str
+
+
+class ContentPage(BasePage):
+    body: str
+
+
+class IndexPage(BasePage):
+    intro: str
+
+
+class HandbookPage(BasePage):
+    summary: str
+    body: list[Block]
+    editorial_status: str
+    last_published_at: datetime | None
+
+
+class SectorPage(HandbookPage):
+    icon: str
+    metrics: list[Metric]
+
+
+class SolutionPage(HandbookPage):
+    cover: Cover | None
+    sectors: list[SectorRef]
+    tags: list[str]
+    organisations: list[OrganisationMention]
+    metrics: list[Metric]
+    references: list[Reference]
+    related_solutions: list[PageRef]
+
+
+PAGE_TYPES: dict[str, type[BasePage]] = {
+    "home.HomePage": HomePage,
+    "home.ContentPage": ContentPage,
+    "solutions.SolutionIndexPage": IndexPage,
+    "solutions.SectorIndexPage": IndexPage,
+    "solutions.SectorPage": SectorPage,
+    "solutions.SolutionPage": SolutionPage,
+}
+
+
+class InvalidPage(ValueError):
+    pass
+
+
+def validate_page(data: Any) -> BasePage:
+    """Check one page from the API; raise InvalidPage naming the page and the field."""
+    if not isinstance(data, dict):
+        raise InvalidPage(f"a page is not a JSON object: {str(data)[:80]}")
+    label = f"page {data.get('id', '?')}"
+    if isinstance(data.get("meta"), dict) and data["meta"].get("html_url"):
+        label += f" ({data['meta']['html_url']})"
+    page_type = (data.get("meta") or {}).get("type") if isinstance(data.get("meta"), dict) else None
+    model = PAGE_TYPES.get(page_type)
+    if model is None:
+        raise InvalidPage(f"{label}: field meta.type: unknown page type {page_type!r}")
+    try:
+        page = model.model_validate(data)
+        if isinstance(page, HandbookPage):
+            for index, block in enumerate(page.body):
+                _validate_block(block, f"body.{index}")
+    except ValidationError as error:
+        first = error.errors()[0]
+        field = ".".join(str(part) for part in first["loc"])
+        raise InvalidPage(f"{label}: field {field}: {first['msg']}") from None
+    except InvalidPage as error:
+        raise InvalidPage(f"{label}: {error}") from None
+    return page
+
+
+def _validate_block(block: Block, where: str) -> None:
+    try:
+        if block.type == "section":
+            section = Section.model_validate(block.value)
+            for index, child in enumerate(section.content):
+                _validate_block(child, f"{where}.value.content.{index}")
+        elif block.type == "figure":
+            Figure.model_validate(block.value)
+    except ValidationError as error:
+        first = error.errors()[0]
+        field = ".".join(str(part) for part in first["loc"])
+        raise InvalidPage(f"field {where}.value.{field}: {first['msg']}") from None

@@ -1,0 +1,107 @@
+"""The content snapshot on disk: one JSON file per page, downloaded images, and a manifest.
+
+Page files and images are content-addressed, and the manifest is replaced atomically as
+the last step, so a reader always sees one whole snapshot: an export that dies part-way
+leaves the previous manifest, and every file it names, untouched. Files no manifest names
+any more are removed only after the new manifest is in place.
+
+    DIR/manifest.json               schema version, API, change cursor, pages, images
+    DIR/pages/<id>-<hash>.json      one page as the API gave it (meta normalised)
+    DIR/images/<sha256>.<ext>       renditions named by their content
+"""
+
+import fcntl
+import hashlib
+import json
+import os
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from .schema import SCHEMA_VERSION
+
+MANIFEST = "manifest.json"
+
+
+def canonical_json(data: Any) -> bytes:
+    return json.dumps(data, sort_keys=True, ensure_ascii=False, separators=(",", ":")).encode()
+
+
+def write_atomic(path: Path, data: bytes, *, durable: bool = False) -> None:
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    with open(tmp, "wb") as handle:
+        handle.write(data)
+        if durable:
+            handle.flush()
+            os.fsync(handle.fileno())
+    os.replace(tmp, path)
+
+
+class Snapshot:
+    """Read and write one snapshot folder."""
+
+    def __init__(self, root: Path):
+        self.root = Path(root)
+
+    @property
+    def manifest_path(self) -> Path:
+        return self.root / MANIFEST
+
+    def read_manifest(self) -> dict | None:
+        """The current manifest, or None if there is none this exporter can build on."""
+        try:
+            manifest = json.loads(self.manifest_path.read_text())
+        except FileNotFoundError:
+            return None
+        except ValueError:
+            return None
+        if manifest.get("schema_version") != SCHEMA_VERSION:
+            return None
+        return manifest
+
+    @contextmanager
+    def locked(self) -> Iterator[None]:
+        """One export at a time per snapshot folder."""
+        self.root.mkdir(parents=True, exist_ok=True)
+        (self.root / "pages").mkdir(exist_ok=True)
+        (self.root / "images").mkdir(exist_ok=True)
+        with open(self.root / ".lock", "w") as lock:
+            fcntl.flock(lock, fcntl.LOCK_EX)
+            try:
+                yield
+            finally:
+                fcntl.flock(lock, fcntl.LOCK_UN)
+
+    def write_page(self, page_id: int, document: dict) -> tuple[str, str]:
+        """Write one page document; return (relative file name, content hash)."""
+        data = canonical_json(document)
+        digest = hashlib.sha256(data).hexdigest()
+        name = f"pages/{page_id}-{digest[:16]}.json"
+        path = self.root / name
+        if not path.exists():
+            write_atomic(path, data)
+        return name, digest
+
+    def write_image(self, data: bytes, extension: str) -> str:
+        name = f"images/{hashlib.sha256(data).hexdigest()[:32]}{extension}"
+        path = self.root / name
+        if not path.exists():
+            write_atomic(path, data)
+        return name
+
+    def has_file(self, name: str) -> bool:
+        return (self.root / name).is_file()
+
+    def read_page(self, entry: dict) -> dict:
+        return json.loads((self.root / entry["file"]).read_text())
+
+    def commit(self, manifest: dict) -> None:
+        """Make `manifest` the snapshot, atomically, then drop files it no longer names."""
+        write_atomic(self.manifest_path, canonical_json(manifest), durable=True)
+        wanted = {entry["file"] for entry in manifest["pages"].values()}
+        wanted |= set(manifest["images"].values())
+        for folder in ("pages", "images"):
+            for path in (self.root / folder).iterdir():
+                if f"{folder}/{path.name}" not in wanted and not path.name.startswith("."):
+                    path.unlink(missing_ok=True)

@@ -1,0 +1,112 @@
+"""The headless API gives every published, public page completely, and nothing else."""
+
+import requests
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from wagtail.models import PageViewRestriction
+
+from cms.solutions.models import RelatedSolution, SolutionPage
+
+
+def _solution(api_url, slug):
+    listing = requests.get(
+        f"{api_url}pages/",
+        params={"type": "solutions.SolutionPage", "slug": slug, "fields": "*"},
+        timeout=10,
+    ).json()
+    return listing["items"][0] if listing["items"] else None
+
+
+def _texts(blocks):
+    for block in blocks:
+        if block["type"] == "section":
+            yield from _texts(block["value"]["content"])
+        elif block["type"] == "paragraph":
+            yield block["value"]
+        elif block["type"] == "list":
+            yield from block["value"]["items"]
+
+
+def test_seed_page_is_complete_with_final_html(api_url):
+    page = _solution(api_url, "high-efficiency-heat-pumps")
+    sections = [b["value"] for b in page["body"] if b["type"] == "section"]
+    assert [s["heading"] for s in sections] == [
+        "Overview", "Progress Made", "Lessons Learned", "Challenges Ahead", "Best Path Forward"
+    ]  # fmt: skip
+    lists = [b["value"] for s in sections for b in s["content"] if b["type"] == "list"]
+    assert sum(len(items["items"]) for items in lists) == 3 + 4 + 5 + 3 + 3
+    html = "".join(_texts(page["body"])) + page["body"][0]["value"]["title"]
+    assert "linktype" not in html and "data-block-key" not in html
+    assert '<a href="/contribute/">Help us</a>' in page["body"][0]["value"]["title"]
+    assert len({o["id"] for o in page["organisations"]}) == 10
+    image = page["cover"]["image"]
+    assert image["width"] == 960 and image["alt"] == "Cover Image"
+    assert [r["width"] for r in image["renditions"]] == [400, 800, 960]
+    first = image["renditions"][0]
+    got = requests.get(api_url.split("/api/")[0] + first["url"], timeout=10)
+    assert got.status_code == 200 and got.content[:4] == b"RIFF"  # WebP
+    assert {s["title"] for s in page["sectors"]} == {"Buildings", "Electricity"}
+    assert page["last_published_at"]
+
+
+def test_draft_edits_and_unpublished_pages_stay_out(api_url):
+    live = SolutionPage.objects.get(slug="cargo-bikes")
+    draft = live.get_latest_revision_as_object()
+    draft.summary = "A DRAFT SUMMARY"
+    draft.save_revision()
+    assert _solution(api_url, "cargo-bikes")["summary"] != "A DRAFT SUMMARY"
+
+    parent = live.get_parent()
+    never = parent.add_child(
+        instance=SolutionPage(title="Never Published", slug="never", live=False)
+    )
+    assert _solution(api_url, "never") is None
+    assert requests.get(f"{api_url}pages/{never.pk}/", timeout=10).status_code == 404
+
+    draft.save_revision().publish()
+    assert _solution(api_url, "cargo-bikes")["summary"] == "A DRAFT SUMMARY"
+
+
+def test_private_pages_are_absent_everywhere(api_url):
+    secret = SolutionPage.objects.get(slug="cover-crops")
+    PageViewRestriction.objects.create(page=secret, restriction_type="password", password="x")
+    linking = SolutionPage.objects.get(slug="reducing-food-waste")
+    RelatedSolution.objects.create(page=linking, solution=secret)
+
+    listing = requests.get(f"{api_url}pages/", params={"limit": 100}, timeout=10).json()
+    assert secret.pk not in {item["id"] for item in listing["items"]}
+    assert requests.get(f"{api_url}pages/{secret.pk}/", timeout=10).status_code == 404
+    assert _solution(api_url, "reducing-food-waste")["related_solutions"] == []
+
+    # a private sector disappears from the solutions that sit in it
+    sector = SolutionPage.objects.get(slug="rooftop-solar").sector_links.first().sector
+    PageViewRestriction.objects.create(page=sector, restriction_type="login")
+    sectors = _solution(api_url, "rooftop-solar")["sectors"]
+    assert sector.pk not in {s["id"] for s in sectors}
+
+
+def test_listing_queries_do_not_grow_with_pages(published_sample, client):
+    def queries(limit):
+        with CaptureQueriesContext(connection) as captured:
+            response = client.get(
+                "/api/v2/pages/",
+                {"type": "solutions.SolutionPage", "fields": "*", "limit": limit},
+            )
+            assert response.status_code == 200
+        return len(captured)
+
+    queries(9)  # renditions are made on first use; measure the steady state
+    assert queries(9) <= queries(2) + 2
+
+
+def test_changes_lists_what_changed_since_a_time(api_url):
+    before = requests.get(f"{api_url}changes/", params={"since": "2999-01-01T00:00:00Z"}, timeout=10).json()["until"]  # fmt: skip
+    page = SolutionPage.objects.get(slug="electric-buses")
+    page.save_revision().publish()
+    other = SolutionPage.objects.get(slug="cargo-bikes")
+    other.unpublish()
+    answer = requests.get(f"{api_url}changes/", params={"since": before}, timeout=10).json()
+    actions = {c["id"]: c["action"] for c in answer["changes"]}
+    assert actions == {page.pk: "published", other.pk: "unpublished"}
+    bad = requests.get(f"{api_url}changes/", params={"since": "yesterday"}, timeout=10)
+    assert bad.status_code == 400 and "ISO 8601" in bad.json()["message"]

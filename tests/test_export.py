@@ -1,0 +1,224 @@
+"""content_export against a real CMS over HTTP: complete, incremental, atomic."""
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+import pytest
+
+from cms.solutions.models import SolutionPage
+from content_export.client import ApiClient, ExportError
+from content_export.export import export
+from content_export.snapshot import Snapshot
+from tests.fake_api import FakeApi
+
+REPO = Path(__file__).resolve().parent.parent
+
+
+def _manifest(out: Path) -> dict:
+    return json.loads((out / "manifest.json").read_text())
+
+
+def _page(out: Path, slug: str) -> dict | None:
+    for entry in _manifest(out)["pages"].values():
+        if entry["url_path"].rstrip("/").endswith("/" + slug):
+            return json.loads((out / entry["file"]).read_text())
+    return None
+
+
+def _snapshot_is_whole(out: Path) -> bool:
+    manifest = _manifest(out)
+    files = [e["file"] for e in manifest["pages"].values()] + list(manifest["images"].values())
+    return all((out / name).is_file() for name in files)
+
+
+def test_full_export_holds_every_page_section_link_image_and_organisation(api_url, tmp_path):
+    result = export(api_url, tmp_path)
+    assert result.mode == "full"
+    manifest = _manifest(tmp_path)
+    assert manifest["schema_version"] == 1
+    solutions = [e for e in manifest["pages"].values() if e["type"] == "solutions.SolutionPage"]
+    assert len(solutions) == SolutionPage.objects.live().count() == 9
+    seed = _page(tmp_path, "high-efficiency-heat-pumps")
+    sections = [b["value"] for b in seed["body"] if b["type"] == "section"]
+    assert len(sections) == 5
+    items = [i for s in sections for b in s["content"] if b["type"] == "list" for i in b["value"]["items"]]  # fmt: skip
+    assert len(items) == 18 and "Improved refrigerants" in items[0]
+    assert '<a href="/contribute/">Help us</a>' in seed["body"][0]["value"]["title"]
+    assert len(seed["organisations"]) == 14  # 10 organisations, some named in two sections
+    for rendition in seed["cover"]["image"]["renditions"]:
+        assert (tmp_path / rendition["file"]).read_bytes()[:4] == b"RIFF"
+    assert seed["meta"]["url_path"] == "/solutions/high-efficiency-heat-pumps/"
+    assert _snapshot_is_whole(tmp_path)
+
+
+def test_incremental_export_reads_only_what_changed(api_url, tmp_path):
+    export(api_url, tmp_path)
+    images_before = set(_manifest(tmp_path)["images"].values())
+
+    page = SolutionPage.objects.get(slug="electric-buses")
+    draft = page.get_latest_revision_as_object()
+    draft.summary = "Edited summary"
+    revision = draft.save_revision()
+    client = ApiClient(api_url)
+    result = export(api_url, tmp_path, client=client)
+    assert result.fetched == 0  # a draft is not exported
+    assert _page(tmp_path, "electric-buses")["summary"] != "Edited summary"
+
+    revision.publish()
+    client = ApiClient(api_url)
+    result = export(api_url, tmp_path, client=client)
+    assert (result.mode, result.fetched, client.request_count) == ("incremental", 1, 2)
+    assert _page(tmp_path, "electric-buses")["summary"] == "Edited summary"
+    assert set(_manifest(tmp_path)["images"].values()) == images_before  # nothing downloaded
+
+
+def test_unpublish_and_move_reach_the_snapshot(api_url, tmp_path):
+    export(api_url, tmp_path)
+    SolutionPage.objects.get(slug="cargo-bikes").unpublish()
+    moved = SolutionPage.objects.get(slug="cover-crops")
+    moved.slug = "cover-crops-and-green-manure"
+    moved.save_revision().publish()
+    result = export(api_url, tmp_path)
+    assert result.removed == 1
+    assert _page(tmp_path, "cargo-bikes") is None
+    assert _page(tmp_path, "cover-crops-and-green-manure")["title"] == "Cover Crops"
+    assert _page(tmp_path, "cover-crops") is None
+    assert _snapshot_is_whole(tmp_path)
+    assert len(list((tmp_path / "pages").iterdir())) == len(_manifest(tmp_path)["pages"])
+
+
+def test_failed_export_leaves_the_previous_snapshot_whole(api_url, tmp_path):
+    export(api_url, tmp_path)
+    before = (tmp_path / "manifest.json").read_bytes()
+    SolutionPage.objects.get(slug="electric-buses").save_revision().publish()
+    changes = ApiClient(api_url).get_json(
+        "changes/", {"since": _manifest(tmp_path)["changes_until"]}
+    )
+    page_id = changes["changes"][0]["id"]
+    routes = {
+        "/api/v2/changes/": (200, changes),
+        f"/api/v2/pages/{page_id}/": (503, {"message": "down"}),
+    }
+    with FakeApi(routes) as fake:
+        with pytest.raises(ExportError, match=r"answered 503"):
+            export(fake.url, tmp_path)
+        assert fake.hits.count(f"/api/v2/pages/{page_id}/") == 4  # first try and 3 retries
+    assert (tmp_path / "manifest.json").read_bytes() == before
+    assert _snapshot_is_whole(tmp_path)
+
+
+def test_killed_export_leaves_the_previous_snapshot_whole(api_url, tmp_path):
+    export(api_url, tmp_path)
+    before = (tmp_path / "manifest.json").read_bytes()
+    hang = threading.Event()
+
+    def stuck(path):  # the CMS stops answering in the middle of the export
+
+        hang.wait(30)
+        return 200, {}
+
+    routes = {
+        "/api/v2/changes/": (
+            200,
+            {"since": "x", "until": "2026-01-01T00:00:00+00:00", "changes": []},
+        ),  # fmt: skip
+        "/api/v2/pages/": stuck,
+    }
+    with FakeApi(routes) as fake:
+        process = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "content_export",
+                "--api",
+                fake.url,
+                "--out",
+                str(tmp_path),
+                "--full",
+            ],  # fmt: skip
+            cwd=REPO,
+        )
+        deadline = time.time() + 20
+        while "/api/v2/pages/" not in fake.hits and time.time() < deadline:
+            time.sleep(0.05)
+        os.kill(process.pid, signal.SIGKILL)
+        process.wait()
+        hang.set()
+    assert (tmp_path / "manifest.json").read_bytes() == before
+    assert _snapshot_is_whole(tmp_path)
+    assert Snapshot(tmp_path).read_manifest() is not None
+
+
+@pytest.mark.parametrize(
+    "answer, message",
+    [
+        ((200, b"<html>oops</html>"), "did not answer JSON"),
+        ((200, {"items": "no"}), "is not a Wagtail API listing"),
+        ((404, {"message": "no"}), "answered 404"),
+    ],
+)
+def test_malformed_listing_answers_give_clear_errors(tmp_path, answer, message):
+    routes = {
+        "/api/v2/changes/": (
+            200,
+            {"since": "x", "until": "2026-01-01T00:00:00+00:00", "changes": []},
+        ),  # fmt: skip
+        "/api/v2/pages/": answer,
+    }
+    with FakeApi(routes) as fake, pytest.raises(ExportError, match=message):
+        export(fake.url, tmp_path)
+    assert not (tmp_path / "manifest.json").exists()
+
+
+def test_unexpected_page_fields_name_the_page_and_the_field(api_url, tmp_path):
+    good = ApiClient(api_url).get_json(
+        "pages/", {"type": "solutions.SolutionPage", "fields": "*", "limit": 1}
+    )
+    page = good["items"][0]
+    broken_missing = {**page}
+    del broken_missing["summary"]
+    broken_type = json.loads(json.dumps(page))
+    broken_type["sectors"] = [{"id": 1, "title": "X", "url": "/x/", "is_primary": "maybe", "position": 0}]  # fmt: skip
+    broken_block = json.loads(json.dumps(page))
+    broken_block["body"].append({"type": "marquee", "value": "<marquee>"})
+
+    for broken, field in [
+        (broken_missing, "field summary: Field required"),
+        (broken_type, "field sectors.0.is_primary"),
+        (broken_block, f"field body.{len(page['body'])}.type"),
+    ]:
+        routes = {
+            "/api/v2/changes/": (
+                200,
+                {"since": "x", "until": "2026-01-01T00:00:00+00:00", "changes": []},
+            ),  # fmt: skip
+            "/api/v2/pages/": lambda path, b=broken: (
+                200,
+                {"meta": {"total_count": 1}, "items": [b]},
+            ),  # fmt: skip
+        }
+        with FakeApi(routes) as fake, pytest.raises(ExportError) as raised:
+            export(fake.url, tmp_path / "out")
+        assert f"page {page['id']} ({page['meta']['html_url']})" in str(raised.value)
+        assert field in str(raised.value)
+
+
+def test_cli_reports_what_it_did_and_fails_clearly(api_url, tmp_path):
+    ran = subprocess.run(
+        [sys.executable, "-m", "content_export", "--api", api_url, "--out", str(tmp_path)],
+        cwd=REPO, capture_output=True, text=True, timeout=120,
+    )  # fmt: skip
+    assert ran.returncode == 0, ran.stderr
+    assert "full export: 17 pages" in ran.stdout
+    ran = subprocess.run(
+        [sys.executable, "-m", "content_export", "--api", "http://127.0.0.1:9/api/v2/", "--out", str(tmp_path)],  # fmt: skip
+        cwd=REPO, capture_output=True, text=True, timeout=120,
+    )  # fmt: skip
+    assert ran.returncode == 1
+    assert "could not be reached" in ran.stderr and "previous snapshot" in ran.stderr
