@@ -39,6 +39,7 @@ INSTALLED_APPS = [
     "django.contrib.sessions",
     "django.contrib.messages",
     "django.contrib.staticfiles",
+    "django.contrib.postgres",  # Wagtail's search index on PostgreSQL needs it
 ]
 
 MIDDLEWARE = [

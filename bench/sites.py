@@ -1,0 +1,93 @@
+"""Make a CMS with real content for a benchmark: a fresh database, the sample content or
+the corpus, and as many solution pages as asked (copies of the corpus pages), served by
+gunicorn on a free loopback port."""
+
+import os
+import socket
+import subprocess
+import sys
+import time
+from contextlib import contextmanager
+from pathlib import Path
+
+import requests
+
+REPO = Path(__file__).resolve().parent.parent
+CORPUS = REPO.parent / "shared" / "corpus" / "climate-tech-handbook" / "docs"
+
+
+def database_urls(names: list[str], workdir: Path) -> dict[str, str]:
+    urls = {}
+    for name in names:
+        if name == "sqlite":
+            urls[name] = f"sqlite:///{workdir / 'bench.sqlite3'}"
+        elif name == "postgres":
+            base = os.environ.get("BENCH_POSTGRES_URL", "postgres://postgres@127.0.0.1:5432")
+            urls[name] = f"{base}/bench_solutions"
+    return urls
+
+
+def reset_database(url: str) -> None:
+    if url.startswith("sqlite:///"):
+        Path(url.removeprefix("sqlite:///")).unlink(missing_ok=True)
+        return
+    server, name = url.rsplit("/", 1)
+    for sql in (f"DROP DATABASE IF EXISTS {name} WITH (FORCE)", f"CREATE DATABASE {name}"):
+        subprocess.run(["psql", f"{server}/postgres", "-qc", sql], check=True)
+
+
+def django_env(url: str, workdir: Path) -> dict:
+    return {
+        **os.environ,
+        "DATABASE_URL": url,
+        "CMS_VAR_DIR": str(workdir),
+        "DJANGO_SETTINGS_MODULE": "cms.settings.dev",
+    }
+
+
+def manage(env: dict, *args: str) -> None:
+    subprocess.run([sys.executable, "manage.py", *args], cwd=REPO, env=env, check=True,
+                   stdout=subprocess.DEVNULL)  # fmt: skip
+
+
+def build_site(url: str, workdir: Path, size: str) -> None:
+    """Sample content, or the corpus grown to `size` solution pages."""
+    reset_database(url)
+    env = django_env(url, workdir)
+    manage(env, "migrate", "--noinput", "-v0")
+    manage(env, "setup_site")
+    if size == "sample":
+        manage(env, "import_markdown", str(REPO / "sample_content"), "--publish")
+        return
+    manage(env, "import_markdown", str(CORPUS), "--publish")
+    subprocess.run([sys.executable, "-m", "bench.grow", size], cwd=REPO, env=env, check=True)
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@contextmanager
+def serve(url: str, workdir: Path):
+    """gunicorn with the dev settings (media served by Django) on a free port."""
+    port = free_port()
+    env = django_env(url, workdir)
+    server = subprocess.Popen(
+        [sys.executable, "-m", "gunicorn", "cms.wsgi", "-b", f"127.0.0.1:{port}", "-w", "2",
+         "--log-level", "warning"],
+        cwd=REPO, env=env,
+    )  # fmt: skip
+    api = f"http://127.0.0.1:{port}/api/v2/"
+    try:
+        for _ in range(100):
+            try:
+                requests.get(api + "pages/?limit=1", timeout=2)
+                break
+            except requests.ConnectionError:
+                time.sleep(0.1)
+        yield api
+    finally:
+        server.terminate()
+        server.wait(10)
