@@ -9,7 +9,7 @@ export DJANGO_SETTINGS_MODULE ?= cms.settings.dev
 .PHONY: help setup install run cms test lint format clean
 
 help:
-	@echo "make run    set everything up and run the CMS on http://127.0.0.1:8000/admin/"
+	@echo "make run    set everything up; run the CMS (:8000/admin/) and the site (:8080)"
 	@echo "make test   install what the tests need and run the whole suite"
 	@echo "make setup  set up only (venv, install, migrate, admin user, sample content)"
 
@@ -30,8 +30,7 @@ setup: install
 	$(MANAGE) import_markdown sample_content --publish
 
 run: setup
-	@echo "CMS: http://127.0.0.1:8000/admin/  (Ctrl-C stops it)"
-	$(MANAGE) runserver 127.0.0.1:8000
+	scripts/run-local
 
 test: install
 	$(BIN)/pytest $(PYTEST_ARGS)
@@ -45,4 +44,4 @@ format: install
 	$(BIN)/ruff format .
 
 clean:
-	rm -rf $(VENV) var .pytest_cache
+	rm -rf $(VENV) var public .pytest_cache

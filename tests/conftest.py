@@ -52,3 +52,23 @@ def published_sample(transactional_db, django_db_serialized_rollback):
 def api_url(live_server, published_sample) -> str:
     """The headless API of a real CMS served over HTTP on a free loopback port."""
     return f"{live_server.url}/api/v2/"
+
+
+@pytest.fixture
+def snapshot(api_url, tmp_path) -> Path:
+    """A snapshot of the sample content made by the real exporter from the real CMS."""
+    from content_export.export import export
+
+    out = tmp_path / "snapshot"
+    export(api_url, out)
+    return out
+
+
+@pytest.fixture
+def public(snapshot, tmp_path) -> Path:
+    """The sample site built and made live in a fresh public/ folder."""
+    from site_builder.build import build
+
+    out = tmp_path / "public"
+    build(snapshot, out, site_url="https://solutions.example.org")
+    return out

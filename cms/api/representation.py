@@ -5,6 +5,7 @@ Only live, public pages may be linked or listed; everything else is dropped here
 draft or private page never leaks through another page's links.
 """
 
+import re
 from collections.abc import Iterable
 
 import nh3
@@ -14,6 +15,8 @@ from wagtail.rich_text import expand_db_html
 
 PUBLIC_TAGS = {"p", "a", "b", "i", "strong", "em", "code", "br", "sup", "sub", "ol", "ul", "li", "h2", "h3"}  # fmt: skip
 RESPONSIVE_WIDTHS = (400, 800, 1200)
+_RELATIVE_HREF_VALUE = re.compile(r"^(?!https?:|mailto:|tel:|/|#)")
+_RELATIVE_HREF = re.compile(r"""href=["'](?!https?:|mailto:|tel:|/|#)""")
 
 
 def public_urls(context: dict | None) -> dict[int, str]:
@@ -39,7 +42,7 @@ def public_html(db_html: str | None, context: dict | None = None) -> str:
     not live and public lose their anchor (the text stays), and the result is sanitised."""
     if not db_html:
         return ""
-    if "linktype=" in db_html:
+    if "linktype=" in db_html or _RELATIVE_HREF.search(db_html):
         urls = public_urls(context)
         soup = BeautifulSoup(db_html, "html.parser")
         for anchor in soup.find_all("a", attrs={"linktype": "page"}):
@@ -48,6 +51,10 @@ def public_html(db_html: str | None, context: dict | None = None) -> str:
                 anchor.unwrap()
             else:
                 anchor.attrs = {"href": url}
+        # A relative link (“../glossary/”) kept by an import has no target on the public
+        # site; editors see it under “To fix after import”, readers see plain text.
+        for anchor in soup.find_all("a", href=_RELATIVE_HREF_VALUE):
+            anchor.unwrap()
         db_html = str(soup)
         if "linktype=" in db_html:  # documents or other link types Wagtail knows
             db_html = expand_db_html(db_html)

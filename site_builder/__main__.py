@@ -1,0 +1,64 @@
+"""python -m site_builder build | publish | serve | rollback"""
+
+import argparse
+import sys
+from pathlib import Path
+
+from content_export.client import ExportError
+from content_export.export import export
+
+from . import deploy
+from .build import DEFAULT_SITE_URL, BuildError, build
+from .serve import serve
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m site_builder")
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    b = commands.add_parser("build", help="build a release from a snapshot and make it live")
+    b.add_argument("--snapshot", required=True, type=Path)
+    b.add_argument("--out", default=Path("public"), type=Path)
+    b.add_argument("--theme", default="default")
+    b.add_argument("--site-url", default=DEFAULT_SITE_URL)
+
+    p = commands.add_parser("publish", help="export (incrementally), build and deploy")
+    p.add_argument("--api", required=True)
+    p.add_argument("--out", default=Path("public"), type=Path)
+    p.add_argument("--snapshot", type=Path, help="default: OUT/snapshot")
+    p.add_argument("--theme", default="default")
+    p.add_argument("--site-url", default=DEFAULT_SITE_URL)
+    p.add_argument("--full", action="store_true", help="re-export everything")
+
+    s = commands.add_parser("serve", help="serve OUT/current")
+    s.add_argument("--out", default=Path("public"), type=Path)
+    s.add_argument("--port", default=8080, type=int)
+
+    r = commands.add_parser("rollback", help="switch back to an earlier release")
+    r.add_argument("build_id", nargs="?")
+    r.add_argument("--out", default=Path("public"), type=Path)
+
+    args = parser.parse_args(argv)
+    try:
+        if args.command == "serve":
+            serve(args.out, args.port)
+        elif args.command == "rollback":
+            print(f"live: {deploy.rollback(args.out, args.build_id)}")
+        else:
+            snapshot = args.snapshot
+            if args.command == "publish":
+                snapshot = snapshot or args.out / "snapshot"
+                exported = export(args.api, snapshot, full=args.full)
+                print(f"{exported.mode} export: {exported.fetched} page(s) fetched, {exported.removed} removed")  # fmt: skip
+            result = build(snapshot, args.out, theme=args.theme, site_url=args.site_url)
+            print(f"live: {result.build_id} ({result.pages} pages, {result.seconds:.1f} s)")
+    except (BuildError, ExportError, deploy.DeployError) as error:
+        print(f"{args.command} failed: {error}", file=sys.stderr)
+        if args.command != "serve":
+            print("The live site is unchanged.", file=sys.stderr)
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,163 @@
+"""The snapshot as the theme sees it: pages with their URLs, and the listings derived from
+them (sector pages, organisations, tags), computed once per build.
+
+Knows only the snapshot format (see README); no Django, no Pelican.
+"""
+
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from pelican.settings import DEFAULT_CONFIG
+from pelican.utils import slugify as pelican_slugify
+
+SOLUTION = "solutions.SolutionPage"
+SECTOR = "solutions.SectorPage"
+
+
+class SnapshotError(Exception):
+    """The snapshot cannot be built from; the message names the file."""
+
+
+@dataclass
+class Organisation:
+    id: int
+    name: str
+    abbreviation: str
+    website: str
+    kind: str
+    slug: str
+    mentions: list[dict] = field(default_factory=list)  # {"solution": page, "note": …}
+
+    @property
+    def url(self) -> str:
+        return f"/organisations/{self.slug}/"
+
+
+@dataclass
+class Tag:
+    name: str
+    slug: str
+    solutions: list[dict] = field(default_factory=list)
+
+    @property
+    def url(self) -> str:
+        return f"/tags/{self.slug}/"
+
+
+@dataclass
+class SiteContent:
+    root: Path
+    manifest: dict
+    pages: list[dict]
+    by_type: dict[str, list[dict]]
+    organisations: list[Organisation]
+    tags: list[Tag]
+
+    def of_type(self, page_type: str) -> list[dict]:
+        return self.by_type.get(page_type, [])
+
+    def first(self, page_type: str) -> dict | None:
+        pages = self.of_type(page_type)
+        return pages[0] if pages else None
+
+    @property
+    def solutions(self) -> list[dict]:
+        return self.of_type(SOLUTION)
+
+    @property
+    def sectors(self) -> list[dict]:
+        return self.of_type(SECTOR)
+
+    def image_files(self) -> set[str]:
+        return set(self.manifest["images"].values())
+
+
+def load(root: Path) -> SiteContent:
+    root = Path(root)
+    try:
+        manifest = json.loads((root / "manifest.json").read_text())
+    except FileNotFoundError:
+        raise SnapshotError(f"{root}: no manifest.json; run the export first") from None
+    except ValueError as error:
+        raise SnapshotError(f"{root / 'manifest.json'}: not valid JSON ({error})") from None
+    pages = []
+    for entry in manifest["pages"].values():
+        path = root / entry["file"]
+        try:
+            page = json.loads(path.read_text())
+        except (OSError, ValueError) as error:
+            raise SnapshotError(f"{path}: cannot be read ({error})") from None
+        page["url"] = page["meta"]["url_path"]
+        page["type"] = page["meta"]["type"]
+        pages.append(page)
+    pages.sort(key=lambda p: (p["title"].lower(), p["id"]))
+    by_type: dict[str, list[dict]] = {}
+    for page in pages:
+        by_type.setdefault(page["type"], []).append(page)
+    content = SiteContent(root, manifest, pages, by_type, [], [])
+    _link_sectors(content)
+    content.organisations = _organisations(content.solutions)
+    content.tags = _tags(content.solutions)
+    return content
+
+
+def _link_sectors(content: SiteContent) -> None:
+    """Each sector lists its solutions: main ones first, in the sector's own order."""
+    sectors = {sector["id"]: sector for sector in content.sectors}
+    for sector in sectors.values():
+        sector["solutions"] = []
+    for solution in content.solutions:
+        solution["sector_pages"] = []
+        for ref in solution.get("sectors", []):
+            sector = sectors.get(ref["id"])
+            if sector is None:
+                continue
+            solution["sector_pages"].append(sector)
+            sector["solutions"].append((not ref["is_primary"], ref["position"], solution))
+    for sector in sectors.values():
+        sector["solutions"] = [s for *_, s in sorted(sector["solutions"], key=lambda t: t[:2])]
+
+
+def _organisations(solutions: list[dict]) -> list[Organisation]:
+    found: dict[int, Organisation] = {}
+    slugs: set[str] = set()
+    for solution in solutions:
+        seen_here: set[int] = set()
+        for mention in solution.get("organisations", []):
+            organisation = found.get(mention["id"])
+            if organisation is None:
+                slug = _unique(slugify(mention["name"]) or f"organisation-{mention['id']}", slugs)
+                organisation = found[mention["id"]] = Organisation(
+                    mention["id"], mention["name"], mention["abbreviation"],
+                    mention["website"], mention["kind"], slug,
+                )  # fmt: skip
+            if mention["id"] not in seen_here:
+                organisation.mentions.append({"solution": solution, "note": mention["note"]})
+                seen_here.add(mention["id"])
+        solution["organisation_pages"] = [found[i] for i in dict.fromkeys(
+            m["id"] for m in solution.get("organisations", []))]  # fmt: skip
+    return sorted(found.values(), key=lambda o: o.name.lower())
+
+
+def _tags(solutions: list[dict]) -> list[Tag]:
+    found: dict[str, Tag] = {}
+    for solution in solutions:
+        for name in solution.get("tags", []):
+            slug = slugify(name) or "tag"
+            found.setdefault(slug, Tag(name, slug)).solutions.append(solution)
+    return sorted(found.values(), key=lambda t: t.name.lower())
+
+
+def slugify(text: str) -> str:
+    """Pelican's own slugs (the same rules as its article and tag URLs)."""
+    return pelican_slugify(text, regex_subs=DEFAULT_CONFIG["SLUG_REGEX_SUBSTITUTIONS"])
+
+
+def _unique(slug: str, taken: set[str]) -> str:
+    candidate, number = slug, 1
+    while candidate in taken:
+        number += 1
+        candidate = f"{slug}-{number}"
+    taken.add(candidate)
+    return candidate

@@ -1,0 +1,48 @@
+"""Serve public/current for local use (nginx does this in production).
+
+The release is looked up for every request, so a new build shows without a restart."""
+
+import contextlib
+import os
+from functools import partial
+from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+
+
+class ReleaseHandler(SimpleHTTPRequestHandler):
+    def __init__(self, *args, public: Path, **kwargs):
+        self.public = public
+        super().__init__(*args, directory=os.path.realpath(public / "current"), **kwargs)
+
+    def end_headers(self):
+        hashed = self.path.startswith(("/assets/", "/media/"))
+        self.send_header(
+            "Cache-Control", "public, max-age=31536000, immutable" if hashed else "no-cache"
+        )
+        super().end_headers()
+
+    def send_error(self, code, message=None, explain=None):
+        page = Path(self.directory) / "404.html"
+        if code != 404 or not page.is_file():
+            return super().send_error(code, message, explain)
+        body = page.read_bytes()
+        self.send_response(404)
+        self.send_header("Content-Type", "text/html; charset=utf-8")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        if self.command != "HEAD":
+            self.wfile.write(body)
+
+    def log_message(self, format, *args):
+        pass
+
+
+def make_server(public: Path, port: int = 8080, host: str = "127.0.0.1") -> ThreadingHTTPServer:
+    return ThreadingHTTPServer((host, port), partial(ReleaseHandler, public=Path(public)))
+
+
+def serve(public: Path, port: int = 8080, host: str = "127.0.0.1") -> None:
+    server = make_server(public, port, host)
+    print(f"Serving {Path(public) / 'current'} on http://{host}:{port}/ (Ctrl-C stops it)")
+    with contextlib.suppress(KeyboardInterrupt):
+        server.serve_forever()

@@ -1,0 +1,190 @@
+"""The static site built from the real exporter's snapshot: complete, valid, safe, and
+deployed atomically."""
+
+import json
+import subprocess
+import sys
+import xml.etree.ElementTree as ET
+from pathlib import Path
+
+import pytest
+from bs4 import BeautifulSoup
+
+from cms.solutions.models import SolutionPage
+from content_export.export import export
+from site_builder import deploy
+from site_builder.build import BuildError, build
+from site_builder.checks import check_release
+
+REPO = Path(__file__).resolve().parent.parent
+SITE = "https://solutions.example.org"
+
+
+def _html(public: Path, url: str) -> BeautifulSoup:
+    path = public / "current" / url.lstrip("/") / "index.html"
+    return BeautifulSoup(path.read_text(), "html.parser")
+
+
+def _manifest(snapshot: Path) -> dict:
+    return json.loads((snapshot / "manifest.json").read_text())
+
+
+def test_every_page_is_built_and_the_seed_keeps_its_sections_in_order(public, snapshot):
+    for entry in _manifest(snapshot)["pages"].values():
+        assert (public / "current" / entry["url_path"].lstrip("/") / "index.html").is_file()
+    page = _html(public, "/solutions/high-efficiency-heat-pumps/")
+    assert len(page.find_all("h1")) == 1
+    sections = page.select("article section[id]")
+    assert [s["id"] for s in sections] == [
+        "overview", "progress-made", "lessons-learned", "challenges-ahead", "best-path-forward"
+    ]  # fmt: skip
+    toc = [a["href"] for a in page.select("nav.toc a")]
+    assert toc == ["#" + s["id"] for s in sections]
+    assert "This a sample ChatGPT page" in page.get_text()
+    assert len(page.select("article .body li")) == 18
+    cover = page.select_one("figure.cover img")
+    assert cover["alt"] == "Cover Image" and "400w" in cover["srcset"]
+    assert cover["width"] == "960" and cover.get("fetchpriority") == "high"
+    assert (public / "current" / cover["src"].lstrip("/")).is_file()
+    assert (
+        page.find("link", rel="canonical")["href"]
+        == f"{SITE}/solutions/high-efficiency-heat-pumps/"
+    )
+    assert json.loads(page.find("script", type="application/ld+json").string)["@type"] == "Article"
+
+
+def test_listings_sectors_organisations_and_unsourced_metrics(public):
+    buildings = _html(public, "/sectors/buildings/")
+    listed = [a.get_text() for a in buildings.select(".cards h3 a")]
+    assert "High-Efficiency Heat Pumps" in listed and "Insulation Retrofits" in listed
+    index = _html(public, "/solutions/")
+    cards = index.select("#solutions .card")
+    assert len(cards) == 9
+    heat = next(c for c in cards if "Heat Pumps" in c.get_text())
+    assert set(heat["data-sectors"].split()) == {"buildings", "electricity"}
+    irena = _html(public, "/organisations/international-renewable-energy-agency/")
+    assert "High-Efficiency Heat Pumps" in irena.get_text()
+    electricity = _html(public, "/sectors/electricity/")
+    assert electricity.find("h1").get_text() == "Electricity"
+    not_found = (public / "current" / "404.html").read_text()
+    assert "Page not found" in not_found
+
+
+def test_release_passes_its_own_checks_and_the_checker_catches_breakage(public, snapshot):
+    live = public / "current"
+    urls = [e["url_path"] for e in _manifest(snapshot)["pages"].values()]
+    assert check_release(live, urls) == []
+    broken = Path(str(live.resolve()) + "-copy")
+    subprocess.run(["cp", "-r", str(live.resolve()), str(broken)], check=True)
+    (broken / "sectors" / "buildings" / "index.html").unlink()
+    page = broken / "solutions" / "cargo-bikes" / "index.html"
+    page.write_text(page.read_text().replace("</main>", '<a href="/nowhere/">x</a><div></main>'))
+    problems = check_release(broken, urls)
+    assert "/sectors/buildings/: the page is missing from the release" in problems
+    assert any("link to missing /nowhere/" in p for p in problems)
+    assert any("HTML does not parse" in p for p in problems)
+
+
+def test_no_script_or_event_handler_from_content_reaches_the_site(api_url, tmp_path):
+    page = SolutionPage.objects.get(slug="cargo-bikes")
+    body = page.body.raw_data
+    body.append(
+        {
+            "type": "paragraph",
+            "value": '<p>Hi<script>alert("x")</script><a href="javascript:alert(1)" '
+            'onclick="alert(2)">link</a><img src=x onerror="alert(3)"></p>',
+        }
+    )
+    page.body = body
+    page.save_revision().publish()
+    snapshot = tmp_path / "snapshot"
+    export(api_url, snapshot)
+    build(snapshot, tmp_path / "public")
+    for path in (tmp_path / "public" / "current").rglob("*.html"):
+        text = path.read_text()
+        assert "alert(" not in text, path
+        soup = BeautifulSoup(text, "html.parser")
+        for script in soup.find_all("script"):
+            assert script.get("type") == "application/ld+json" or script["src"].startswith(
+                ("/assets/", "/pagefind/")
+            )
+        for tag in soup.find_all(True):
+            assert not [a for a in tag.attrs if a.startswith("on")], (path, tag)
+
+
+def test_failed_build_leaves_the_live_release_untouched(public, snapshot):
+    live = deploy.current(public)
+    entry = next(e for e in _manifest(snapshot)["pages"].values() if e["url_path"].endswith("/cargo-bikes/"))  # fmt: skip
+    page_file = snapshot / entry["file"]
+    document = json.loads(page_file.read_text())
+    document["summary"] = "changed"
+    document["body"].append({"type": "paragraph", "value": '<p><a href="/gone/">gone</a></p>'})
+    page_file.write_text(json.dumps(document))
+    with pytest.raises(BuildError, match="link to missing /gone/"):
+        build(snapshot, public)
+    assert deploy.current(public) == live
+    assert deploy.releases(public) == [live]
+    assert "changed" not in (public / "current" / "solutions" / "cargo-bikes" / "index.html").read_text()  # fmt: skip
+
+
+def test_rollback_switches_back_instantly(public, snapshot):
+    first = deploy.current(public)
+    second = build(snapshot, public).build_id
+    assert deploy.current(public) == second and deploy.releases(public) == [first, second]
+    ran = subprocess.run(
+        [sys.executable, "-m", "site_builder", "rollback", "--out", str(public)],
+        cwd=REPO, capture_output=True, text=True,
+    )  # fmt: skip
+    assert ran.returncode == 0, ran.stderr
+    assert deploy.current(public) == first
+    deploy.rollback(public, second)
+    assert deploy.current(public) == second
+    assert (public / "current").is_symlink()
+
+
+def test_feed_and_sitemap_list_exactly_the_live_pages(public, snapshot):
+    live = public / "current"
+    entries = _manifest(snapshot)["pages"].values()
+    ns = {"s": "http://www.sitemaps.org/schemas/sitemap/0.9", "a": "http://www.w3.org/2005/Atom"}
+    sitemap = ET.parse(live / "sitemap.xml").getroot()
+    locations = {loc.text for loc in sitemap.findall("s:url/s:loc", ns)}
+    page_urls = {SITE + e["url_path"] for e in entries}
+    assert page_urls <= locations
+    extra = {loc.removeprefix(SITE) for loc in locations - page_urls}
+    assert all(u.startswith(("/organisations/", "/tags/", "/search/")) for u in extra), extra
+    for loc in locations:  # every listed URL is a built page
+        assert (live / loc.removeprefix(SITE).lstrip("/") / "index.html").is_file()
+    feed = ET.parse(live / "feed.xml").getroot()
+    links = {e.find("a:link", ns).get("href") for e in feed.findall("a:entry", ns)}
+    assert links == {SITE + e["url_path"] for e in entries if e["type"] == "solutions.SolutionPage"}
+    assert (live / "robots.txt").read_text().endswith(f"Sitemap: {SITE}/sitemap.xml\n")
+
+
+def _indexed_pages(live: Path) -> int:
+    entry = json.loads((live / "pagefind" / "pagefind-entry.json").read_text())
+    return sum(language["page_count"] for language in entry["languages"].values())
+
+
+def test_unpublished_page_leaves_the_site_feed_and_sitemap(api_url, tmp_path):
+    snapshot, public = tmp_path / "snapshot", tmp_path / "public"
+    export(api_url, snapshot)
+    build(snapshot, public, site_url=SITE)
+    indexed = _indexed_pages(public / "current")
+    SolutionPage.objects.get(slug="cargo-bikes").unpublish()
+    export(api_url, snapshot)
+    build(snapshot, public, site_url=SITE)
+    live = public / "current"
+    assert not (live / "solutions" / "cargo-bikes").exists()
+    for name in ("sitemap.xml", "feed.xml", "solutions/index.html", "sectors/transportation/index.html"):  # fmt: skip
+        assert "cargo-bikes" not in (live / name).read_text(), name
+    # one solution fewer, and the organisations only it named, in the search index
+    assert _indexed_pages(live) < indexed
+
+
+def test_assets_are_fingerprinted_and_small(public):
+    live = public / "current"
+    css = list((live / "assets").glob("site.*.css"))
+    assert len(css) == 1 and len(css[0].read_bytes()) < 15_000
+    page = _html(public, "/solutions/rooftop-solar/")
+    assert page.find("link", rel="stylesheet")["href"] == "/assets/" + css[0].name
+    assert not page.find("script", src=True)  # no JavaScript on content pages
