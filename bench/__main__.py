@@ -1,11 +1,15 @@
-"""python -m bench export [--sizes sample,1000] [--databases sqlite,postgres]"""
+"""python -m bench export | build | lighthouse  (each takes --help)"""
 
 import argparse
 import sys
 
-from . import export_bench
+from . import build_bench, export_bench, lighthouse_bench
 
-BENCHES = {"export": export_bench.main}
+BENCHES = {
+    "export": export_bench.main,
+    "build": build_bench.main,
+    "lighthouse": lighthouse_bench.main,
+}
 
 
 def main() -> int:

@@ -60,6 +60,8 @@ def build_site(url: str, workdir: Path, size: str) -> None:
         manage(env, "import_markdown", str(REPO / "sample_content"), "--publish")
         return
     manage(env, "import_markdown", str(CORPUS), "--publish")
+    if size == "corpus":
+        return
     subprocess.run([sys.executable, "-m", "bench.grow", size], cwd=REPO, env=env, check=True)
 
 
@@ -83,7 +85,7 @@ def serve(url: str, workdir: Path):
     try:
         for _ in range(100):
             try:
-                requests.get(api + "pages/?limit=1", timeout=2)
+                requests.get(api + "pages/?limit=1", timeout=10)
                 break
             except requests.ConnectionError:
                 time.sleep(0.1)

@@ -188,3 +188,22 @@ def test_assets_are_fingerprinted_and_small(public):
     page = _html(public, "/solutions/rooftop-solar/")
     assert page.find("link", rel="stylesheet")["href"] == "/assets/" + css[0].name
     assert not page.find("script", src=True)  # no JavaScript on content pages
+
+
+@pytest.mark.corpus
+def test_whole_corpus_builds_and_passes_the_checks(
+    corpus_docs, django_db_serialized_rollback, live_server, tmp_path
+):
+    from tests.conftest import run_import
+
+    code, _, err = run_import(corpus_docs)
+    assert code == 0, err
+    snapshot = tmp_path / "snapshot"
+    result = export(f"{live_server.url}/api/v2/", snapshot)
+    assert result.pages == 93 + 14 + 4  # solutions, sectors, home, two indexes, contribute
+    built = build(snapshot, tmp_path / "public", site_url=SITE)
+    live = tmp_path / "public" / "current"
+    assert check_release(live, [e["url_path"] for e in _manifest(snapshot)["pages"].values()]) == []
+    assert built.pages == 111
+    heat = BeautifulSoup((live / "solutions/high-efficiency-heat-pumps/index.html").read_text(), "html.parser")  # fmt: skip
+    assert {a.get_text() for a in heat.select(".eyebrow a")} == {"Electricity", "Buildings"}

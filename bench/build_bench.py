@@ -1,0 +1,156 @@
+"""Build benchmark: our full build against plain Pelican on the same pages.
+
+    python -m bench build                 # 1,000 and 5,000 solution pages
+    python -m bench build --sizes 1000
+
+The snapshot comes from the real exporter reading a CMS that imported the Climate Tech
+Handbook corpus; it is then grown to N solution pages by copying the corpus pages with new
+ids and URLs. Plain Pelican builds the same N pages from the corpus Markdown files with its
+default theme. Each build runs in its own process; time is wall clock, memory is the
+process's peak RSS. Prints a table; asserts nothing.
+"""
+
+import argparse
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from rich.console import Console
+from rich.table import Table
+
+from content_export.export import export
+
+from .sites import CORPUS, REPO, build_site, database_urls, serve
+
+OUR_BUILD = """
+import sys
+from pathlib import Path
+from site_builder.build import build
+build(Path(sys.argv[1]), Path(sys.argv[2]), search=sys.argv[3] == "search")
+"""
+
+
+def run_measured(command: list[str], **kwargs) -> tuple[float, float]:
+    """Seconds and peak RSS (MB) of one child process."""
+    started = time.perf_counter()
+    process = subprocess.Popen(command, stdout=subprocess.DEVNULL, **kwargs)
+    _, status, usage = os.wait4(process.pid, 0)
+    seconds = time.perf_counter() - started
+    if status != 0:
+        raise RuntimeError(f"{command[:3]} failed with status {status}")
+    return seconds, usage.ru_maxrss / 1024
+
+
+def corpus_snapshot(workdir: Path) -> Path:
+    url = database_urls(["sqlite"], workdir)["sqlite"]
+    build_site(url, workdir, "corpus")
+    out = workdir / "corpus-snapshot"
+    with serve(url, workdir) as api:
+        export(api, out)
+    return out
+
+
+def grow_snapshot(base: Path, out: Path, solutions: int) -> None:
+    """Copy `base` with its solution pages repeated until there are `solutions` of them."""
+    manifest = json.loads((base / "manifest.json").read_text())
+    shutil.copytree(base / "images", out / "images")
+    (out / "pages").mkdir(parents=True)
+    pages, originals = {}, []
+    for key, entry in manifest["pages"].items():
+        document = json.loads((base / entry["file"]).read_text())
+        if entry["type"] == "solutions.SolutionPage":
+            originals.append(document)
+            continue
+        shutil.copy(base / entry["file"], out / entry["file"])
+        pages[key] = entry
+    next_id = max(int(k) for k in manifest["pages"]) + 1
+    for number in range(solutions):
+        document = json.loads(json.dumps(originals[number % len(originals)]))
+        copy = number // len(originals)
+        if copy:
+            document["id"] = next_id
+            next_id += 1
+            document["title"] += f" ({copy + 1})"
+            document["meta"]["slug"] += f"-{copy + 1}"
+            document["meta"]["url_path"] = f"/solutions/{document['meta']['slug']}/"
+        name = f"pages/{document['id']}.json"
+        (out / name).write_text(json.dumps(document))
+        pages[str(document["id"])] = {
+            "id": document["id"], "type": "solutions.SolutionPage", "title": document["title"],
+            "url_path": document["meta"]["url_path"], "file": name, "content_hash": "",
+            "last_published_at": document.get("last_published_at"),
+        }  # fmt: skip
+    (out / "manifest.json").write_text(json.dumps({**manifest, "pages": pages}))
+
+
+def markdown_sources(out: Path, solutions: int) -> None:
+    """The same solution pages as Markdown for plain Pelican (corpus files, repeated)."""
+    files = sorted(CORPUS.glob("solution-*.md"))
+    out.mkdir(parents=True)
+    for number in range(solutions):
+        source = files[number % len(files)]
+        copy = number // len(files)
+        text = source.read_text()
+        _, front, body = text.split("---", 2)
+        title = front.split("title:", 1)[1].strip().splitlines()[0]
+        suffix = f" ({copy + 1})" if copy else ""
+        slug = source.stem.removeprefix("solution-") + (f"-{copy + 1}" if copy else "")
+        (out / f"{slug}.md").write_text(
+            f"Title: {title}{suffix}\nDate: 2023-05-31\nCategory: solutions\nSlug: {slug}\n\n{body}"
+        )
+
+
+PELICAN_SETTINGS = """
+SITENAME = "Plain Pelican"
+TIMEZONE = "UTC"
+DEFAULT_LANG = "en"
+MARKDOWN = {"extension_configs": {"markdown.extensions.admonition": {},
+            "markdown.extensions.extra": {}, "markdown.extensions.meta": {}}}
+FEED_ALL_ATOM = "feeds/all.atom.xml"
+DEFAULT_PAGINATION = 20
+STATIC_PATHS = []
+"""
+
+
+def main(argv: list[str]) -> int:
+    parser = argparse.ArgumentParser(prog="python -m bench build")
+    parser.add_argument("--sizes", default="1000,5000")
+    args = parser.parse_args(argv)
+    if not CORPUS.is_dir():
+        print(f"The corpus is needed: {CORPUS} is missing.", file=sys.stderr)
+        return 1
+    table = Table(title="Full build (wall clock seconds, peak RSS MB)")
+    for column in ("solution pages", "ours: render + checks", "ours: + Pagefind index",
+                   "plain Pelican (Markdown)", "ratio (Pelican / ours with search)",
+                   "peak MB ours", "peak MB Pelican"):  # fmt: skip
+        table.add_column(column, justify="right")
+    with tempfile.TemporaryDirectory(prefix="bench-build-") as tmp:
+        workdir = Path(tmp)
+        print("importing the corpus and exporting it…", file=sys.stderr)
+        base = corpus_snapshot(workdir)
+        for size in (int(s) for s in args.sizes.split(",")):
+            print(f"building {size} pages…", file=sys.stderr)
+            snapshot = workdir / f"snapshot-{size}"
+            grow_snapshot(base, snapshot, size)
+            ours = [sys.executable, "-c", OUR_BUILD, str(snapshot)]
+            render, _ = run_measured([*ours, str(workdir / f"public-a-{size}"), "nosearch"], cwd=REPO)  # fmt: skip
+            full, ours_mb = run_measured([*ours, str(workdir / f"public-b-{size}"), "search"], cwd=REPO)  # fmt: skip
+            content = workdir / f"markdown-{size}"
+            markdown_sources(content, size)
+            settings = workdir / "pelicanconf.py"
+            settings.write_text(PELICAN_SETTINGS)
+            plain, pelican_mb = run_measured(
+                [sys.executable, "-m", "pelican", str(content), "-o", str(workdir / f"pelican-{size}"),
+                 "-s", str(settings), "-q"], cwd=workdir,
+            )  # fmt: skip
+            table.add_row(
+                str(size), f"{render:.1f}", f"{full:.1f}", f"{plain:.1f}", f"{plain / full:.1f}×",
+                f"{ours_mb:.0f}", f"{pelican_mb:.0f}",
+            )  # fmt: skip
+    Console(width=150).print(table)
+    return 0
