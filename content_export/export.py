@@ -1,6 +1,7 @@
 """Export the CMS's public content into a snapshot, incrementally by default."""
 
 import sys
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path, PurePosixPath
@@ -112,7 +113,7 @@ class _Run:
             validate_page(data)
         except InvalidPage as error:
             raise ExportError(f"the API gave an unexpected page: {error}") from None
-        document = _normalise(data)
+        document = normalise(data)
         self.attach_images(document)
         name, digest = self.snapshot.write_page(document["id"], document)
         self.pages[str(document["id"])] = {
@@ -137,18 +138,9 @@ class _Run:
                 del self.pages[key]
                 self.removed += 1
 
-    def attach_images(self, node: Any) -> None:
+    def attach_images(self, document: dict) -> None:
         """Download every rendition the page uses (once, ever) and note its file."""
-        if isinstance(node, list):
-            for child in node:
-                self.attach_images(child)
-        elif isinstance(node, dict):
-            for rendition in node.get("renditions") or []:
-                if isinstance(rendition, dict) and "url" in rendition:
-                    rendition["file"] = self.image_file(rendition["url"])
-            for key, child in node.items():
-                if key != "renditions":
-                    self.attach_images(child)
+        set_rendition_files(document, self.image_file)
 
     def image_file(self, url: str) -> str:
         known = self.images.get(url)
@@ -187,6 +179,20 @@ class _Run:
         )
 
 
+def set_rendition_files(node: Any, file_for: Callable[[str], str]) -> None:
+    """Give every image rendition in a page document its `file`, from its `url`."""
+    if isinstance(node, list):
+        for child in node:
+            set_rendition_files(child, file_for)
+    elif isinstance(node, dict):
+        for rendition in node.get("renditions") or []:
+            if isinstance(rendition, dict) and "url" in rendition:
+                rendition["file"] = file_for(rendition["url"])
+        for key, child in node.items():
+            if key != "renditions":
+                set_rendition_files(child, file_for)
+
+
 def _change_key(change: dict) -> str:
     return f"{change['id']}@{change['timestamp']}"
 
@@ -200,7 +206,7 @@ def _listing(listing: Any, page_type: str) -> tuple[list, int]:
         ) from None
 
 
-def _normalise(data: dict) -> dict:
+def normalise(data: dict) -> dict:
     """Keep the meta fields that mean something outside the CMS; add the URL path."""
     meta = data["meta"]
     document = dict(data)

@@ -1,6 +1,7 @@
 """python -m site_builder build | publish | serve | rollback"""
 
 import argparse
+import contextlib
 import sys
 from pathlib import Path
 
@@ -9,6 +10,7 @@ from content_export.export import export
 
 from . import deploy
 from .build import DEFAULT_SITE_URL, BuildError, build
+from .preview import PreviewApp, make_preview_server
 from .serve import serve
 
 
@@ -34,6 +36,13 @@ def main(argv: list[str] | None = None) -> int:
     s.add_argument("--out", default=Path("public"), type=Path)
     s.add_argument("--port", default=8080, type=int)
 
+    v = commands.add_parser("preview", help="serve editors' previews of drafts")
+    v.add_argument("--api", required=True)
+    v.add_argument("--out", default=Path("public"), type=Path)
+    v.add_argument("--port", default=8081, type=int)
+    v.add_argument("--theme", default="default")
+    v.add_argument("--site-url", default=DEFAULT_SITE_URL)
+
     r = commands.add_parser("rollback", help="switch back to an earlier release")
     r.add_argument("build_id", nargs="?")
     r.add_argument("--out", default=Path("public"), type=Path)
@@ -42,6 +51,11 @@ def main(argv: list[str] | None = None) -> int:
     try:
         if args.command == "serve":
             serve(args.out, args.port)
+        elif args.command == "preview":
+            app = PreviewApp(args.api, args.out, theme=args.theme, site_url=args.site_url)
+            print(f"Previews on http://127.0.0.1:{args.port}/ (Ctrl-C stops it)")
+            with contextlib.suppress(KeyboardInterrupt):
+                make_preview_server(app, args.port).serve_forever()
         elif args.command == "rollback":
             print(f"live: {deploy.rollback(args.out, args.build_id)}")
         else:
@@ -54,7 +68,7 @@ def main(argv: list[str] | None = None) -> int:
             print(f"live: {result.build_id} ({result.pages} pages, {result.seconds:.1f} s)")
     except (BuildError, ExportError, deploy.DeployError) as error:
         print(f"{args.command} failed: {error}", file=sys.stderr)
-        if args.command != "serve":
+        if args.command not in ("serve", "preview"):
             print("The live site is unchanged.", file=sys.stderr)
         return 1
     return 0

@@ -26,6 +26,10 @@ from .content import SnapshotError, load
 REPO = Path(__file__).resolve().parent.parent
 THEMES = REPO / "themes"
 DEFAULT_SITE_URL = os.environ.get("PUBLIC_SITE_URL", "http://127.0.0.1:8080")
+SITE_SETTINGS = {
+    "SITENAME": "Climate Solutions Catalogue",
+    "SITE_DESCRIPTION": "Climate solutions: what works, who is working on it, and what is left to do.",  # fmt: skip
+}
 
 
 class BuildError(Exception):
@@ -52,8 +56,7 @@ def pelican_settings(snapshot: Path, output: Path, theme: str, site_url: str) ->
             "THEME": str(theme_path),
             "PLUGINS": ["site_builder.pelican_plugin"],
             "SNAPSHOT_PATH": str(snapshot),
-            "SITENAME": "Climate Solutions Catalogue",
-            "SITE_DESCRIPTION": "Climate solutions: what works, who is working on it, and what is left to do.",  # fmt: skip
+            **SITE_SETTINGS,
             "SITEURL": site_url.rstrip("/"),
             "TIMEZONE": "UTC",
             "DEFAULT_LANG": "en",

@@ -73,24 +73,33 @@ class SiteContent:
         return set(self.manifest["images"].values())
 
 
-def load(root: Path) -> SiteContent:
+def load(root: Path, *, replace: list[dict] = (), missing_ok: bool = False) -> SiteContent:
+    """The snapshot in `root`; `replace` puts pages in place of (or beside) the snapshot's
+    own, as a preview does with an editor's draft."""
     root = Path(root)
     try:
         manifest = json.loads((root / "manifest.json").read_text())
     except FileNotFoundError:
-        raise SnapshotError(f"{root}: no manifest.json; run the export first") from None
+        if not missing_ok:
+            raise SnapshotError(f"{root}: no manifest.json; run the export first") from None
+        manifest = {"pages": {}, "images": {}}
     except ValueError as error:
         raise SnapshotError(f"{root / 'manifest.json'}: not valid JSON ({error})") from None
     pages = []
+    replaced = {page["id"] for page in replace}
     for entry in manifest["pages"].values():
+        if entry["id"] in replaced:
+            continue
         path = root / entry["file"]
         try:
             page = json.loads(path.read_text())
         except (OSError, ValueError) as error:
             raise SnapshotError(f"{path}: cannot be read ({error})") from None
+        pages.append(page)
+    pages += [json.loads(json.dumps(page)) for page in replace]
+    for page in pages:
         page["url"] = page["meta"]["url_path"]
         page["type"] = page["meta"]["type"]
-        pages.append(page)
     pages.sort(key=lambda p: (p["title"].lower(), p["id"]))
     by_type: dict[str, list[dict]] = {}
     for page in pages:

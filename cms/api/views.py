@@ -1,15 +1,18 @@
 """The headless API: Wagtail API v2 limited to live, public pages, plus /api/v2/changes/
 so that an exporter can fetch only what changed since its last run."""
 
+from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
+from django.core.signing import BadSignature, SignatureExpired
 from django.db.models import Prefetch
-from django.http import JsonResponse
+from django.http import Http404, JsonResponse
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from django.views.decorators.http import require_GET
 from wagtail.api.v2.views import PagesAPIViewSet
 from wagtail.images import get_image_model
 from wagtail.models import ModelLogEntry, Page, PageLogEntry, ReferenceIndex
+from wagtail_headless_preview.models import HeadlessPreviewMixin, PagePreview
 
 from cms.solutions.models import Organisation, SolutionPage, Source
 
@@ -105,3 +108,57 @@ def changes(request):
     return JsonResponse(
         {"since": since.isoformat(), "until": until.isoformat(), "changes": list(found.values())}
     )
+
+
+class PagePreviewAPIViewSet(PublicPagesAPIViewSet):
+    """/api/v2/page_preview/?content_type=app.model&token=…: an editor's draft, in the same
+    shape (and through the same serializer) as a published page.
+
+    Tokens come from wagtail-headless-preview; they are signed and expire after
+    PREVIEW_TOKEN_MAX_AGE seconds. A forged, expired or unknown token is a 404 with a reason.
+    """
+
+    detail_only_fields: list[str] = []  # a draft may have no parent in the tree yet
+    known_query_parameters = PublicPagesAPIViewSet.known_query_parameters.union(
+        ["content_type", "token"]
+    )
+
+    def listing_view(self, request):
+        self.action = "detail_view"
+        return self.detail_view(request, pk=None)
+
+    def get_object(self):
+        if not hasattr(self, "_preview_page"):
+            self._preview_page = self._page_from_token()
+        return self._preview_page
+
+    def _page_from_token(self):
+        token = self.request.GET.get("token", "")
+        try:
+            app_label, model_name = self.request.GET.get("content_type", "").split(".")
+            content_type = ContentType.objects.get_by_natural_key(app_label, model_name)
+        except (ValueError, ContentType.DoesNotExist):
+            raise Http404("content_type: give the page type, e.g. solutions.solutionpage") from None
+        page_model = content_type.model_class()
+        if not issubclass(page_model, HeadlessPreviewMixin):
+            raise Http404("that page type has no preview")
+        try:
+            identifier = page_model.get_preview_signer().unsign(
+                token, max_age=settings.PREVIEW_TOKEN_MAX_AGE
+            )
+        except SignatureExpired:
+            raise Http404("this preview link has expired: press Preview again") from None
+        except BadSignature:
+            raise Http404("this is not a valid preview link") from None
+        preview = PagePreview.objects.filter(content_type=content_type, token=token).first()
+        if preview is None:
+            raise Http404("no preview for this link: press Preview again")
+        page = preview.as_page()
+        published = Page.objects.filter(pk=page.pk).values("first_published_at", "last_published_at")  # fmt: skip
+        for field, value in (published.first() or {}).items():
+            setattr(page, field, value)  # when it was published is not part of the draft
+        if not page.url_path and identifier.startswith("parent_id="):
+            # A page that was never saved: place it where it will be created.
+            parent = Page.objects.get(pk=int(identifier.split(";")[0].removeprefix("parent_id=")))
+            page.url_path = f"{parent.url_path}{page.slug or 'new-page'}/"
+        return page

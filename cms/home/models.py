@@ -4,12 +4,13 @@ from wagtail.admin.panels import FieldPanel
 from wagtail.api import APIField
 from wagtail.fields import RichTextField
 from wagtail.models import Page
+from wagtail_headless_preview.models import HeadlessPreviewMixin
 
 from cms.api.fields import PublicRichTextField
 from cms.solutions.blocks import INLINE_FEATURES, TEXT_FEATURES
 
 
-class HomePage(Page):
+class HomePage(HeadlessPreviewMixin, Page):
     intro = RichTextField(features=INLINE_FEATURES, blank=True)
 
     content_panels = [*Page.content_panels, FieldPanel("intro")]
@@ -23,7 +24,7 @@ class HomePage(Page):
     max_count = 1
 
 
-class ContentPage(Page):
+class ContentPage(HeadlessPreviewMixin, Page):
     """A plain page such as “Contribute” or “About”."""
 
     body = RichTextField(features=[*TEXT_FEATURES, "h2", "h3"], blank=True)

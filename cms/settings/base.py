@@ -16,6 +16,7 @@ INSTALLED_APPS = [
     "cms.solutions",
     "cms.imports",
     "cms.api",
+    "wagtail_headless_preview",
     "wagtail.api.v2",
     "rest_framework",
     "wagtail.contrib.redirects",
@@ -114,6 +115,15 @@ WAGTAILDOCS_EXTENSIONS = ["csv", "docx", "odt", "pdf", "pptx", "txt", "xlsx"]
 WAGTAILAPI_RICH_TEXT_FORMAT = "html"
 WAGTAILAPI_LIMIT_MAX = 500
 REST_FRAMEWORK = {"DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"]}
+
+# Headless preview: the CMS hands editors a signed token for the preview renderer.
+PREVIEW_URL = os.environ.get("PREVIEW_URL", "http://127.0.0.1:8081/")
+WAGTAIL_HEADLESS_PREVIEW = {
+    "CLIENT_URLS": {"default": PREVIEW_URL},
+    "REDIRECT_ON_PREVIEW": False,
+    "ENFORCE_TRAILING_SLASH": True,
+}
+PREVIEW_TOKEN_MAX_AGE = int(os.environ.get("PREVIEW_TOKEN_MAX_AGE", 3600))
 
 # Where readers see the site; the importer and (later) the API build public URLs from it.
 PUBLIC_SITE_URL = os.environ.get("PUBLIC_SITE_URL", "http://127.0.0.1:8080")

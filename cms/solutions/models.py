@@ -21,6 +21,7 @@ from wagtail.api import APIField
 from wagtail.fields import RichTextField, StreamField
 from wagtail.models import Orderable, Page
 from wagtail.search import index
+from wagtail_headless_preview.models import HeadlessPreviewMixin
 
 from cms.api.fields import (
     CoverField,
@@ -145,7 +146,7 @@ class MetricFields(models.Model):
             )
 
 
-class HandbookPage(Page):
+class HandbookPage(HeadlessPreviewMixin, Page):
     """Fields shared by solution and sector pages: summary, body, editorial state, provenance."""
 
     EDITORIAL_STATUSES = [
@@ -208,7 +209,7 @@ def handbook_tabs(**tabs: list) -> TabbedInterface:
     return TabbedInterface([ObjectList(panels, heading=name) for name, panels in tabs.items()])
 
 
-class SolutionIndexPage(Page):
+class SolutionIndexPage(HeadlessPreviewMixin, Page):
     intro = RichTextField(features=INLINE_FEATURES, blank=True)
 
     api_fields = [APIField("intro", serializer=PublicRichTextField())]
@@ -219,7 +220,7 @@ class SolutionIndexPage(Page):
     max_count = 1
 
 
-class SectorIndexPage(Page):
+class SectorIndexPage(HeadlessPreviewMixin, Page):
     intro = RichTextField(features=INLINE_FEATURES, blank=True)
 
     api_fields = [APIField("intro", serializer=PublicRichTextField())]

@@ -1,0 +1,110 @@
+"""The preview renderer: shows an editor's draft in the real theme before it is published.
+
+A small WSGI app (`python -m site_builder preview`; gunicorn in production). Wagtail sends
+the editor to `/?content_type=…&token=…`; the app fetches the draft from the CMS's
+`/api/v2/page_preview/`, renders it with the live build's templates, assets and listings
+(the snapshot in public/snapshot), and answers it with `Cache-Control: no-store` and
+`X-Robots-Tag: noindex`. Any other path redirects to the live site, so links in a preview
+lead to what readers see. A missing, expired or forged token gets a plain error page.
+"""
+
+import mimetypes
+import os
+from html import escape
+from pathlib import Path
+from socketserver import ThreadingMixIn
+from urllib.parse import parse_qs
+from wsgiref.simple_server import WSGIServer, make_server
+
+from content_export.client import ApiClient, ExportError
+from content_export.export import normalise, set_rendition_files
+from content_export.schema import InvalidPage, validate_page
+from content_export.snapshot import Snapshot
+
+from .build import DEFAULT_SITE_URL, SITE_SETTINGS, THEMES
+from .content import load
+from .render import SiteRenderer, environment
+
+PRIVATE = [("Cache-Control", "no-store"), ("X-Robots-Tag", "noindex")]
+
+
+class PreviewApp:
+    def __init__(
+        self, api_url: str, public: Path, *, snapshot: Path | None = None,
+        theme: str = "default", site_url: str = DEFAULT_SITE_URL,
+    ):  # fmt: skip
+        self.client = ApiClient(api_url, retries=1, timeout=15)
+        self.public = Path(public)
+        self.snapshot = Path(snapshot) if snapshot else self.public / "snapshot"
+        self.theme = THEMES / theme
+        self.site_url = site_url.rstrip("/")
+        self.env = environment(self.theme)
+
+    def __call__(self, environ, start_response):
+        path = environ.get("PATH_INFO", "/")
+        if path == "/":
+            status, headers, body = self.preview(parse_qs(environ.get("QUERY_STRING", "")))
+        elif path.startswith(("/assets/", "/media/")) or path == "/favicon.svg":
+            status, headers, body = self.static(path)
+        else:
+            status, headers, body = "302 Found", [("Location", self.site_url + path)], b""
+        start_response(status, headers + [("Content-Length", str(len(body)))])
+        return [body]
+
+    def preview(self, query: dict) -> tuple[str, list, bytes]:
+        content_type = (query.get("content_type") or [""])[0]
+        token = (query.get("token") or [""])[0]
+        if not content_type or not token:
+            return self.error("400 Bad Request", "This address is missing its preview link. Open the preview from the editor.")  # fmt: skip
+        try:
+            data = self.client.get_json(
+                "page_preview/", {"content_type": content_type, "token": token}, allow_404=True
+            )
+        except ExportError as error:
+            return self.error("502 Bad Gateway", f"The CMS could not be asked for the draft: {error}")  # fmt: skip
+        if data is None:
+            return self.error("404 Not Found", "This preview link is not valid or has expired. Go back to the editor and press Preview again.")  # fmt: skip
+        data["id"] = data.get("id") or 0  # a page that was never saved has no id yet
+        try:
+            validate_page(data)
+        except InvalidPage as error:
+            return self.error("502 Bad Gateway", f"The CMS gave a draft this site cannot show: {error}")  # fmt: skip
+        return "200 OK", [("Content-Type", "text/html; charset=utf-8"), *PRIVATE], self.render(data)
+
+    def render(self, data: dict) -> bytes:
+        document = normalise(data)
+        known = (Snapshot(self.snapshot).read_manifest() or {}).get("images", {})
+        # images already published are served from the live site; new ones from the CMS
+        set_rendition_files(document, lambda url: known.get(url) or self.client.url(url))
+        content = load(self.snapshot, replace=[document], missing_ok=True)
+        page = next(p for p in content.pages if p["id"] == document["id"])
+        renderer = SiteRenderer(content, {**SITE_SETTINGS, "SITEURL": self.site_url}, self.theme)
+        return renderer.render(self.env, renderer.page(page)).encode()
+
+    def static(self, path: str) -> tuple[str, list, bytes]:
+        live = (self.public / "current").resolve()
+        target = (live / path.lstrip("/")).resolve()
+        if not target.is_relative_to(live) or not target.is_file():
+            return "404 Not Found", [("Content-Type", "text/plain")], b"Not found"
+        kind = mimetypes.guess_type(target.name)[0] or "application/octet-stream"
+        return "200 OK", [("Content-Type", kind)], target.read_bytes()
+
+    def error(self, status: str, message: str) -> tuple[str, list, bytes]:
+        body = (
+            "<!DOCTYPE html><html lang=en><meta charset=utf-8><title>Preview unavailable</title>"
+            f"<main><h1>Preview unavailable</h1><p>{escape(message)}</p></main></html>"
+        )
+        return status, [("Content-Type", "text/html; charset=utf-8"), *PRIVATE], body.encode()
+
+
+class _ThreadingWSGIServer(ThreadingMixIn, WSGIServer):
+    daemon_threads = True
+
+
+def make_preview_server(app: PreviewApp, port: int = 8081, host: str = "127.0.0.1"):
+    return make_server(host, port, app, server_class=_ThreadingWSGIServer)
+
+
+def application():
+    """For gunicorn: `gunicorn 'site_builder.preview:application()'` with PREVIEW_API_URL."""
+    return PreviewApp(os.environ["PREVIEW_API_URL"], Path(os.environ.get("PUBLIC_DIR", "public")))

@@ -1,0 +1,89 @@
+"""Editors see their draft rendered by the real theme, and nobody else's."""
+
+import threading
+import time
+
+import pytest
+import requests
+
+from cms.solutions.models import SolutionPage
+from site_builder.preview import PreviewApp, make_preview_server
+
+SITE = "https://solutions.example.org"
+
+
+@pytest.fixture
+def preview_url(api_url, public, snapshot):
+    app = PreviewApp(api_url, public, snapshot=snapshot, site_url=SITE)
+    server = make_preview_server(app, port=0)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    yield f"http://127.0.0.1:{server.server_port}/"
+    server.shutdown()
+
+
+def _preview(preview_url, page, **params):
+    token = page.create_page_preview().token
+    query = {"content_type": page.get_content_type_str(), "token": token, **params}
+    return requests.get(preview_url, params=query, allow_redirects=False, timeout=20)
+
+
+def test_preview_of_an_unchanged_page_is_the_built_page(preview_url, public):
+    page = SolutionPage.objects.get(slug="rooftop-solar").get_latest_revision_as_object()
+    response = _preview(preview_url, page)
+    assert response.status_code == 200
+    built = (public / "current" / "solutions" / "rooftop-solar" / "index.html").read_text()
+    assert response.text == built
+    assert response.headers["Cache-Control"] == "no-store"
+    assert response.headers["X-Robots-Tag"] == "noindex"
+    css = requests.get(preview_url.rstrip("/") + _stylesheet(response.text), timeout=10)
+    assert css.status_code == 200 and "prefers-color-scheme" in css.text
+
+
+def _stylesheet(html: str) -> str:
+    return html.split('rel="stylesheet" href="', 1)[1].split('"', 1)[0]
+
+
+def test_draft_change_shows_in_preview_and_not_on_the_live_site(preview_url, public):
+    draft = SolutionPage.objects.get(slug="cargo-bikes").get_latest_revision_as_object()
+    section = draft.body[1]
+    section.value["content"][0].value.source = "<p>DRAFT ONLY sentence about cargo bikes.</p>"
+    draft.save_revision()
+    response = _preview(preview_url, draft)
+    assert "DRAFT ONLY sentence about cargo bikes." in response.text
+    live = (public / "current" / "solutions" / "cargo-bikes" / "index.html").read_text()
+    assert "DRAFT ONLY" not in live
+
+
+def test_never_published_page_previews(preview_url):
+    index = SolutionPage.objects.get(slug="cargo-bikes").get_parent()
+    page = index.add_child(
+        instance=SolutionPage(
+            title="Tidal Lagoons", slug="tidal-lagoons", live=False, summary="Walls in the sea."
+        )  # fmt: skip
+    )
+    response = _preview(preview_url, page)
+    assert response.status_code == 200
+    assert "<h1>Tidal Lagoons</h1>" in response.text
+    assert f'href="{SITE}/solutions/tidal-lagoons/"' in response.text  # where it will live
+
+
+def test_forged_missing_and_expired_tokens_are_refused(preview_url, settings):
+    page = SolutionPage.objects.get(slug="cargo-bikes")
+    token = page.create_page_preview().token
+    forged = requests.get(preview_url, params={"content_type": "solutions.solutionpage", "token": token[:-2] + "xx"}, timeout=10)  # fmt: skip
+    assert forged.status_code == 404 and "not valid or has expired" in forged.text
+    assert "Cargo" not in forged.text and forged.headers["Cache-Control"] == "no-store"
+    missing = requests.get(preview_url, timeout=10)
+    assert missing.status_code == 400 and "missing its preview link" in missing.text
+    other_type = requests.get(preview_url, params={"content_type": "solutions.sectorpage", "token": token}, timeout=10)  # fmt: skip
+    assert other_type.status_code == 404
+    settings.PREVIEW_TOKEN_MAX_AGE = 0
+    time.sleep(1.1)
+    expired = requests.get(preview_url, params={"content_type": "solutions.solutionpage", "token": token}, timeout=10)  # fmt: skip
+    assert expired.status_code == 404
+
+
+def test_links_in_a_preview_lead_to_the_live_site(preview_url):
+    response = requests.get(preview_url + "sectors/buildings/", allow_redirects=False, timeout=10)
+    assert response.status_code == 302
+    assert response.headers["Location"] == f"{SITE}/sectors/buildings/"
