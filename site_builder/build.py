@@ -97,7 +97,9 @@ def build(
         _copy_images(snapshot, staging, content.image_files())
         if search:
             _index_for_search(staging)
-        problems = check_release(staging, [page["url"] for page in content.pages])
+        problems = check_release(
+            staging, [page["url"] for page in content.pages], skip=() if search else ("/pagefind/",)
+        )
         if problems:
             shown = "\n  ".join(problems[:20])
             more = f"\n  … and {len(problems) - 20} more" if len(problems) > 20 else ""

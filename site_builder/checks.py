@@ -32,8 +32,9 @@ class _Links(HTMLParser):
                 self.links.append(candidate.split()[0])
 
 
-def check_release(root: Path, page_urls: list[str]) -> list[str]:
-    """Problems found, each naming the file and what is wrong; empty when all is well."""
+def check_release(root: Path, page_urls: list[str], *, skip: tuple[str, ...] = ()) -> list[str]:
+    """Problems found, each naming the file and what is wrong; empty when all is well.
+    Links under the `skip` prefixes are not followed (e.g. a search index not built)."""
     root = Path(root)
     problems = [f"{url}: the page is missing from the release" for url in page_urls
                 if not output_file(root, url).is_file()]  # fmt: skip
@@ -56,6 +57,8 @@ def check_release(root: Path, page_urls: list[str]) -> list[str]:
             if not parts.path:  # "#anchor" on the same page
                 if parts.fragment and parts.fragment not in links.ids:
                     problems.append(f"{relative}: link to missing anchor #{parts.fragment}")
+                continue
+            if parts.path.startswith(skip):
                 continue
             if not output_file(root, parts.path).is_file():
                 problems.append(f"{relative}: link to missing {link}")

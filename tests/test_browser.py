@@ -6,6 +6,7 @@ import threading
 from pathlib import Path
 
 import pytest
+from playwright.sync_api import expect
 
 from site_builder.serve import make_server
 
@@ -71,3 +72,60 @@ def test_reader_goes_from_home_to_a_sector_to_a_solution_and_searches(site_url, 
     result.wait_for(timeout=10_000)
     titles = page.locator(".pagefind-ui__result-link").all_inner_texts()
     assert "High-Efficiency Heat Pumps" in titles
+
+
+@pytest.fixture
+def preview_server(api_url, public, snapshot, settings):
+    """The preview renderer, and the CMS pointed at it."""
+    from site_builder.preview import PreviewApp, make_preview_server
+
+    server = make_preview_server(PreviewApp(api_url, public, snapshot=snapshot), port=0)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    url = f"http://127.0.0.1:{server.server_port}/"
+    settings.WAGTAIL_HEADLESS_PREVIEW = {**settings.WAGTAIL_HEADLESS_PREVIEW, "CLIENT_URLS": {"default": url}}  # fmt: skip
+    yield url
+    server.shutdown()
+
+
+@pytest.fixture
+def cargo_bikes_id(published_sample):
+    """An editor account, and the page they will edit (set up before the browser starts:
+    Playwright's sync API runs an event loop in which Django refuses database calls)."""
+    from django.contrib.auth.models import User
+
+    from cms.solutions.models import SolutionPage
+
+    User.objects.create_superuser("editor", "editor@example.org", "a long passphrase")
+    return SolutionPage.objects.get(slug="cargo-bikes").pk
+
+
+def test_editor_edits_a_section_and_sees_it_in_the_live_preview(
+    live_server, preview_server, cargo_bikes_id, browser_page, tmp_path
+):
+    page_id = cargo_bikes_id
+    page = browser_page
+    page.goto(f"{live_server.url}/admin/login/")
+    page.get_by_label("Username").fill("editor")
+    page.get_by_label("Password").fill("a long passphrase")
+    page.get_by_role("button", name="Sign in").click()
+    page.wait_for_url(f"{live_server.url}/admin/")
+
+    page.goto(f"{live_server.url}/admin/pages/{page_id}/edit/")
+    editor = page.locator("[data-contents]").filter(has_text="Cargo bikes, many with").first
+    editor.scroll_into_view_if_needed()
+    editor.get_by_text("search for parking.").click()
+    page.keyboard.press("Control+End")
+    page.keyboard.type(" Added in the editor today.")
+    expect(editor).to_contain_text("Added in the editor today.")
+    page.get_by_role("button", name="Toggle preview").click()
+    inner = page.frame_locator("#w-preview-iframe").frame_locator("iframe")
+    expect(inner.locator("#overview")).to_contain_text("Added in the editor today.", timeout=20_000)
+    page.screenshot(path=str(tmp_path / "preview.png"))
+    assert inner.locator("h1").inner_text() == "Cargo Bikes for Urban Deliveries"
+    assert inner.locator("link[rel=stylesheet]").get_attribute("href").startswith("/assets/site.")
+    page.screenshot(path=str(tmp_path / "preview.png"))
+    # nothing was published: the live site does not have it
+    live = (
+        tmp_path / "public" / "current" / "solutions" / "cargo-bikes" / "index.html"
+    ).read_text()
+    assert "Added in the editor today." not in live
