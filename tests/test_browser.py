@@ -1,6 +1,7 @@
 """A reader in a real browser (Debian's Chromium driven by Playwright): home → sector →
 solution, the sector filter, and a search."""
 
+import re
 import shutil
 import threading
 from pathlib import Path
@@ -114,14 +115,24 @@ def test_editor_edits_a_section_and_sees_it_in_the_live_preview(
     editor = page.locator("[data-contents]").filter(has_text="Cargo bikes, many with").first
     editor.scroll_into_view_if_needed()
     editor.get_by_text("search for parking.").click()
-    page.keyboard.press("Control+End")
+    page.keyboard.press("End")
     page.keyboard.type(" Added in the editor today.")
     expect(editor).to_contain_text("Added in the editor today.")
+    # Draftail writes the edit into the form a moment later; the preview posts the form.
+    stored = page.locator("input[name='body-1-value-content-0-value']")
+    expect(stored).to_have_value(re.compile("Added in the editor today"))
     page.get_by_role("button", name="Toggle preview").click()
     inner = page.frame_locator("#w-preview-iframe").frame_locator("iframe")
     expect(inner.locator("#overview")).to_contain_text("Added in the editor today.", timeout=20_000)
     page.screenshot(path=str(tmp_path / "preview.png"))
     assert inner.locator("h1").inner_text() == "Cargo Bikes for Urban Deliveries"
+
+    with page.context.expect_page() as opened:  # “Preview in new tab”
+        page.get_by_role("link", name="Preview in new tab").click()
+    tab = opened.value
+    expect(tab.frame_locator("iframe").locator("#overview")).to_contain_text(
+        "Added in the editor today.", timeout=20_000
+    )
     assert inner.locator("link[rel=stylesheet]").get_attribute("href").startswith("/assets/site.")
     page.screenshot(path=str(tmp_path / "preview.png"))
     # nothing was published: the live site does not have it

@@ -14,7 +14,7 @@ from cms.solutions.models import SolutionPage
 from content_export.export import export
 from site_builder import deploy
 from site_builder.build import BuildError, build
-from site_builder.checks import check_release
+from site_builder.checks import check_release, parse_errors
 
 REPO = Path(__file__).resolve().parent.parent
 SITE = "https://solutions.example.org"
@@ -74,11 +74,13 @@ def test_release_passes_its_own_checks_and_the_checker_catches_breakage(public, 
     live = public / "current"
     urls = [e["url_path"] for e in _manifest(snapshot)["pages"].values()]
     assert check_release(live, urls) == []
+    assert parse_errors(live) == []  # every page, strictly
     broken = Path(str(live.resolve()) + "-copy")
     subprocess.run(["cp", "-r", str(live.resolve()), str(broken)], check=True)
     (broken / "sectors" / "buildings" / "index.html").unlink()
     page = broken / "solutions" / "cargo-bikes" / "index.html"
     page.write_text(page.read_text().replace("</main>", '<a href="/nowhere/">x</a><div></main>'))
+    (broken / "solutions" / "index.html").write_text("<p>not a document")  # the kind's first page
     problems = check_release(broken, urls)
     assert "/sectors/buildings/: the page is missing from the release" in problems
     assert any("link to missing /nowhere/" in p for p in problems)
@@ -205,5 +207,33 @@ def test_whole_corpus_builds_and_passes_the_checks(
     live = tmp_path / "public" / "current"
     assert check_release(live, [e["url_path"] for e in _manifest(snapshot)["pages"].values()]) == []
     assert built.pages == 111
+    assert parse_errors(live) == []
     heat = BeautifulSoup((live / "solutions/high-efficiency-heat-pumps/index.html").read_text(), "html.parser")  # fmt: skip
     assert {a.get_text() for a in heat.select(".eyebrow a")} == {"Electricity", "Buildings"}
+
+
+def test_tags_and_metrics_with_and_without_sources(api_url, tmp_path):
+    from cms.solutions.models import SolutionMetric, Source
+
+    page = SolutionPage.objects.get(slug="rooftop-solar")
+    draft = page.get_latest_revision_as_object()
+    draft.tags.add("Distributed energy")
+    report = Source.objects.create(title="Renewables 2024", publisher="IEA", url="https://www.iea.org/reports/renewables-2024", year=2024)  # fmt: skip
+    draft.metrics = [
+        SolutionMetric(label="Share of new solar capacity", value=40, unit="%", source=report),
+        SolutionMetric(label="Emissions avoided by 2050", value=20, value_max=30, unit="Gt CO₂e"),
+    ]
+    draft.save_revision().publish()
+    snapshot, public = tmp_path / "snapshot", tmp_path / "public"
+    export(api_url, snapshot)
+    build(snapshot, public, site_url=SITE)
+    solution = _html(public, "/solutions/rooftop-solar/")
+    figures = solution.select(".metrics div")
+    assert "40 %" in figures[0].get_text() and figures[0].find("a")["href"].startswith("https://www.iea.org/")  # fmt: skip
+    assert "20–30 Gt CO₂e" in figures[1].get_text()
+    assert figures[1].select_one(".unsourced").get_text() == "Unsourced"
+    assert not figures[0].select_one(".unsourced")
+    tag_link = solution.find("a", string="Distributed energy")
+    assert tag_link["href"] == "/tags/distributed-energy/"
+    tagged = _html(public, "/tags/distributed-energy/")
+    assert [a.get_text() for a in tagged.select(".cards h3 a")] == ["Rooftop Solar"]
