@@ -61,6 +61,11 @@ class OrganisationMentionsField(Field):
         ]
 
 
+def _number(value) -> str:
+    """A stored decimal as people write it: 40, 144.3 (never 4E+1 or 40.000)."""
+    return format(value.normalize(), "f")
+
+
 def _source(source) -> dict | None:
     if source is None:
         return None
@@ -72,10 +77,8 @@ class MetricsField(Field):
         return [
             {
                 "label": metric.label,
-                "value": str(metric.value.normalize()),
-                "value_max": str(metric.value_max.normalize())
-                if metric.value_max is not None
-                else None,  # fmt: skip
+                "value": _number(metric.value),
+                "value_max": _number(metric.value_max) if metric.value_max is not None else None,
                 "unit": metric.unit,
                 "period": metric.period,
                 "source": _source(metric.source),
