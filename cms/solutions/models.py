@@ -209,26 +209,26 @@ def handbook_tabs(**tabs: list) -> TabbedInterface:
     return TabbedInterface([ObjectList(panels, heading=name) for name, panels in tabs.items()])
 
 
-class SolutionIndexPage(HeadlessPreviewMixin, Page):
+class IndexPage(HeadlessPreviewMixin, Page):
+    """/solutions/ and /sectors/: a title and an introduction; the site lists the rest."""
+
     intro = RichTextField(features=INLINE_FEATURES, blank=True)
 
     api_fields = [APIField("intro", serializer=PublicRichTextField())]
-
     content_panels = [*Page.content_panels, FieldPanel("intro")]
     parent_page_types = ["home.HomePage"]
+    max_count = 1
+
+    class Meta:
+        abstract = True
+
+
+class SolutionIndexPage(IndexPage):
     subpage_types = ["solutions.SolutionPage"]
-    max_count = 1
 
 
-class SectorIndexPage(HeadlessPreviewMixin, Page):
-    intro = RichTextField(features=INLINE_FEATURES, blank=True)
-
-    api_fields = [APIField("intro", serializer=PublicRichTextField())]
-
-    content_panels = [*Page.content_panels, FieldPanel("intro")]
-    parent_page_types = ["home.HomePage"]
+class SectorIndexPage(IndexPage):
     subpage_types = ["solutions.SectorPage"]
-    max_count = 1
 
 
 class SectorPage(HandbookPage):
