@@ -93,9 +93,6 @@ class Snapshot:
     def has_file(self, name: str) -> bool:
         return (self.root / name).is_file()
 
-    def read_page(self, entry: dict) -> dict:
-        return json.loads((self.root / entry["file"]).read_text())
-
     def commit(self, manifest: dict) -> None:
         """Make `manifest` the snapshot, atomically, then drop files it no longer names."""
         write_atomic(self.manifest_path, canonical_json(manifest), durable=True)

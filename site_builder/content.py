@@ -57,10 +57,6 @@ class SiteContent:
     def of_type(self, page_type: str) -> list[dict]:
         return self.by_type.get(page_type, [])
 
-    def first(self, page_type: str) -> dict | None:
-        pages = self.of_type(page_type)
-        return pages[0] if pages else None
-
     @property
     def solutions(self) -> list[dict]:
         return self.of_type(SOLUTION)

@@ -18,6 +18,8 @@ from content_export.snapshot import Snapshot
 from tests.fake_api import FakeApi
 
 REPO = Path(__file__).resolve().parent.parent
+# What the changes endpoint says when nothing changed.
+NO_CHANGES = (200, {"since": "x", "until": "2026-01-01T00:00:00+00:00", "changes": []})
 
 
 def _manifest(out: Path) -> dict:
@@ -124,10 +126,7 @@ def test_killed_export_leaves_the_previous_snapshot_whole(api_url, tmp_path):
         return 200, {}
 
     routes = {
-        "/api/v2/changes/": (
-            200,
-            {"since": "x", "until": "2026-01-01T00:00:00+00:00", "changes": []},
-        ),  # fmt: skip
+        "/api/v2/changes/": NO_CHANGES,
         "/api/v2/pages/": stuck,
     }
     with FakeApi(routes) as fake:
@@ -165,10 +164,7 @@ def test_killed_export_leaves_the_previous_snapshot_whole(api_url, tmp_path):
 )
 def test_malformed_listing_answers_give_clear_errors(tmp_path, answer, message):
     routes = {
-        "/api/v2/changes/": (
-            200,
-            {"since": "x", "until": "2026-01-01T00:00:00+00:00", "changes": []},
-        ),  # fmt: skip
+        "/api/v2/changes/": NO_CHANGES,
         "/api/v2/pages/": answer,
     }
     with FakeApi(routes) as fake, pytest.raises(ExportError, match=message):
@@ -194,10 +190,7 @@ def test_unexpected_page_fields_name_the_page_and_the_field(api_url, tmp_path):
         (broken_block, f"field body.{len(page['body'])}.type"),
     ]:
         routes = {
-            "/api/v2/changes/": (
-                200,
-                {"since": "x", "until": "2026-01-01T00:00:00+00:00", "changes": []},
-            ),  # fmt: skip
+            "/api/v2/changes/": NO_CHANGES,
             "/api/v2/pages/": lambda path, b=broken: (
                 200,
                 {"meta": {"total_count": 1}, "items": [b]},
