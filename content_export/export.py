@@ -152,6 +152,16 @@ class _Run:
         self.downloaded += 1
         return name
 
+    def redirects(self) -> dict[str, int]:
+        """Old paths of moved pages, and the page each leads to now (one request)."""
+        answer = self.client.get_json("redirects/")
+        try:
+            return {str(old): int(page) for old, page in answer["redirects"].items()}
+        except (TypeError, KeyError, ValueError, AttributeError):
+            raise ExportError(
+                f"GET {self.client.url('redirects/')}: unexpected answer {str(answer)[:120]}"
+            ) from None
+
     def finish(self, mode: str, cursor: str) -> ExportResult:
         window_start = datetime.fromisoformat(cursor) - CHANGES_OVERLAP
         recent = [
@@ -167,6 +177,9 @@ class _Run:
             "recent_changes": sorted(recent),
             "pages": dict(sorted(self.pages.items(), key=lambda kv: kv[1]["url_path"])),
             "images": dict(sorted(self.images.items())),
+            "redirects": self.redirects()
+            if mode == "full" or self.fetched or self.removed
+            else self.previous.get("redirects", {}),
         }
         self.snapshot.commit(manifest)
         return ExportResult(

@@ -4,6 +4,7 @@ them (sector pages, organisations, tags), computed once per build.
 Knows only the snapshot format (see README); no Django, no Pelican.
 """
 
+import hashlib
 import json
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -53,6 +54,11 @@ class SiteContent:
     by_type: dict[str, list[dict]]
     organisations: list[Organisation]
     tags: list[Tag]
+    hashes: dict[int, str] = field(default_factory=dict)  # page id -> content hash
+    redirects: dict[str, str] = field(default_factory=dict)  # old URL -> live URL
+
+    def page_hash(self, page: dict) -> str:
+        return self.hashes[page["id"]]
 
     def of_type(self, page_type: str) -> list[dict]:
         return self.by_type.get(page_type, [])
@@ -81,7 +87,7 @@ def load(root: Path, *, replace: list[dict] = (), missing_ok: bool = False) -> S
         manifest = {"pages": {}, "images": {}}
     except ValueError as error:
         raise SnapshotError(f"{root / 'manifest.json'}: not valid JSON ({error})") from None
-    pages = []
+    pages, hashes = [], {}
     replaced = {page["id"] for page in replace}
     for entry in manifest["pages"].values():
         if entry["id"] in replaced:
@@ -92,7 +98,11 @@ def load(root: Path, *, replace: list[dict] = (), missing_ok: bool = False) -> S
         except (OSError, ValueError) as error:
             raise SnapshotError(f"{path}: cannot be read ({error})") from None
         pages.append(page)
-    pages += [json.loads(json.dumps(page)) for page in replace]
+        hashes[page["id"]] = entry["content_hash"]
+    for page in replace:
+        data = json.dumps(page, sort_keys=True)
+        pages.append(json.loads(data))
+        hashes[page["id"]] = hashlib.sha256(data.encode()).hexdigest()
     for page in pages:
         page["url"] = page["meta"]["url_path"]
         page["type"] = page["meta"]["type"]
@@ -100,7 +110,8 @@ def load(root: Path, *, replace: list[dict] = (), missing_ok: bool = False) -> S
     by_type: dict[str, list[dict]] = {}
     for page in pages:
         by_type.setdefault(page["type"], []).append(page)
-    content = SiteContent(root, manifest, pages, by_type, [], [])
+    content = SiteContent(root, manifest, pages, by_type, [], [], hashes)
+    content.redirects = _redirects(manifest.get("redirects", {}), pages)
     _link_sectors(content)
     content.organisations = _organisations(content.solutions)
     content.tags = _tags(content.solutions)
@@ -122,6 +133,18 @@ def _link_sectors(content: SiteContent) -> None:
             sector["solutions"].append((not ref["is_primary"], ref["position"], solution))
     for sector in sectors.values():
         sector["solutions"] = [s for *_, s in sorted(sector["solutions"], key=lambda t: t[:2])]
+
+
+def _redirects(redirects: dict[str, int], pages: list[dict]) -> dict[str, str]:
+    """Old URLs of moved pages, to the page's URL now; never over a live page."""
+    urls = {page["id"]: page["url"] for page in pages}
+    live = set(urls.values())
+    found = {}
+    for old, page_id in redirects.items():
+        old_url = old if old.endswith("/") else old + "/"
+        if page_id in urls and old_url not in live and old_url != urls[page_id]:
+            found[old_url] = urls[page_id]
+    return found
 
 
 def _organisations(solutions: list[dict]) -> list[Organisation]:

@@ -7,8 +7,12 @@ The switch makes a new symlink beside `current` and renames it over `current`: a
 sees the old release or the new one, never a missing or half-written site.
 """
 
+import fcntl
+import json
 import os
 import shutil
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -56,7 +60,42 @@ def prune(public: Path, keep: int = KEEP) -> list[str]:
     old = [b for b in releases(public)[:-keep] if b != live]
     for build_id in old:
         shutil.rmtree(releases_dir(public) / build_id, ignore_errors=True)
+        _keys_file(public, build_id).unlink(missing_ok=True)
     return old
+
+
+@contextmanager
+def locked(public: Path) -> Iterator[None]:
+    """One build at a time writes releases into `public`."""
+    Path(public).mkdir(parents=True, exist_ok=True)
+    with open(Path(public) / ".build.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(lock, fcntl.LOCK_UN)
+
+
+def remove_unfinished(public: Path) -> None:
+    """Remove what a build that was killed left half-written (never a release)."""
+    for path in releases_dir(public).glob(".building-*"):
+        shutil.rmtree(path, ignore_errors=True)
+
+
+def _keys_file(public: Path, build_id: str) -> Path:
+    return releases_dir(public) / f"{build_id}.keys.json"
+
+
+def write_keys(public: Path, build_id: str, keys: dict) -> None:
+    """What each file of a release was rendered from (beside it, not served)."""
+    _keys_file(public, build_id).write_text(json.dumps(keys, separators=(",", ":")))
+
+
+def read_keys(public: Path, build_id: str) -> dict:
+    try:
+        return json.loads(_keys_file(public, build_id).read_text())
+    except (OSError, ValueError):
+        return {}
 
 
 def rollback(public: Path, build_id: str | None = None) -> str:

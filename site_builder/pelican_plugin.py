@@ -4,18 +4,18 @@ It registers one generator (Pelican's `get_generators` signal). The snapshot alr
 final HTML, so nothing is read through Markdown: the generator loads the snapshot, asks
 SiteRenderer what to write, and writes every page with Pelican's writer and Jinja
 environment, plus the feed, sitemap, robots.txt and fingerprinted assets.
+
+The keys of what it wrote (see `Output.key`) are left in the setting BUILD_KEYS, so the next
+build can render only what changed.
 """
 
-from datetime import datetime
 from pathlib import Path
-from xml.sax.saxutils import escape
 
-import feedgenerator
 from pelican import signals
 from pelican.generators import Generator
 
 from .content import load
-from .render import FILTERS, SiteRenderer, assets
+from .render import FILTERS, SiteRenderer, extra_files
 
 
 class SnapshotGenerator(Generator):
@@ -26,10 +26,8 @@ class SnapshotGenerator(Generator):
 
     def generate_output(self, writer):
         self.context.update(self.renderer.global_context())
-        for url, data in assets(Path(self.theme)).values():
-            self.write_bytes(url.lstrip("/"), data)
-        self.write_bytes("favicon.svg", (Path(self.theme) / "static" / "favicon.svg").read_bytes())
-        sitemap_urls = []
+        site_key = self.renderer.site_key()
+        keys, sitemap_urls = self.settings["BUILD_KEYS"], []
         for output in self.renderer.outputs():
             writer.write_file(
                 output.save_as,
@@ -37,55 +35,13 @@ class SnapshotGenerator(Generator):
                 self.context,
                 **SiteRenderer.local_context(output),
             )
+            keys[output.save_as] = [output.url, output.key(site_key)]
             if output.in_sitemap:
                 sitemap_urls.append(output.url)
-        self.write_feed(self.renderer.recent)
-        self.write_bytes("sitemap.xml", self.sitemap(sitemap_urls).encode())
-        robots = f"User-agent: *\nAllow: /\nSitemap: {self.settings['SITEURL']}/sitemap.xml\n"
-        self.write_bytes("robots.txt", robots.encode())
-
-    def write_feed(self, recent: list[dict]) -> None:
-        site = self.settings["SITEURL"]
-        feed = feedgenerator.Atom1Feed(
-            title=f"{self.settings['SITENAME']}: recently updated solutions",
-            link=site + "/",
-            feed_url=site + "/feed.xml",
-            description=self.settings["SITE_DESCRIPTION"],
-        )
-        for solution in recent:
-            published = datetime.fromisoformat(solution["last_published_at"].replace("Z", "+00:00"))
-            feed.add_item(
-                title=solution["title"],
-                link=site + solution["url"],
-                unique_id=site + solution["url"],
-                description=solution.get("summary", ""),
-                updateddate=published,
-                pubdate=published,
-            )
-        self.write_bytes("feed.xml", feed.writeString("utf-8").encode())
-
-    def sitemap(self, urls: list[str]) -> str:
-        site = self.settings["SITEURL"]
-        lastmod = {p["url"]: p.get("last_published_at") for p in self.content.pages}
-        rows = []
-        for url in sorted(set(urls)):
-            modified = lastmod.get(url)
-            rows.append(
-                f"<url><loc>{escape(site + url)}</loc>"
-                + (f"<lastmod>{modified[:10]}</lastmod>" if modified else "")
-                + "</url>"
-            )
-        return (
-            '<?xml version="1.0" encoding="UTF-8"?>\n'
-            '<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">\n'
-            + "\n".join(rows)
-            + "\n</urlset>\n"
-        )
-
-    def write_bytes(self, name: str, data: bytes) -> None:
-        path = Path(self.output_path) / name
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_bytes(data)
+        for name, data in extra_files(self.renderer, sitemap_urls).items():
+            path = Path(self.output_path) / name
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_bytes(data)
 
 
 def get_generators(pelican):

@@ -3,11 +3,15 @@ build (the Pelican plugin) and the preview renderer, so an editor's preview is r
 exactly as the build would render it."""
 
 import hashlib
+import json
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path, PurePosixPath
+from typing import Any
+from xml.sax.saxutils import escape
 
+import feedgenerator
 import nh3
 from jinja2 import Environment, FileSystemLoader
 from markupsafe import Markup
@@ -71,18 +75,41 @@ def assets(theme: Path) -> dict[str, tuple[str, bytes]]:
     return found
 
 
+def theme_digest(theme: Path) -> str:
+    """A hash of every file of the theme: a change to any of them re-renders every page."""
+    digest = hashlib.sha256()
+    for path in sorted(p for p in Path(theme).rglob("*") if p.is_file()):
+        digest.update(str(path.relative_to(theme)).encode() + b"\0" + path.read_bytes() + b"\0")
+    return digest.hexdigest()
+
+
+def _card(solution: dict) -> list:
+    """What a solution card (macros.solution_card) shows of a solution."""
+    sectors = [sector["meta"]["slug"] for sector in solution["sector_pages"]]
+    return [solution["url"], solution["title"], solution.get("summary", ""), sectors]
+
+
 @dataclass
 class Output:
+    """One file of the site. `inputs` is everything it shows that is not in the theme or
+    the site settings: two builds whose inputs are equal write the same bytes, so an
+    incremental build reuses the file instead of rendering it again."""
+
     url: str
     template: str
     title: str
     context: dict
+    inputs: Any = field(default_factory=list)
     in_sitemap: bool = True
 
     @property
     def save_as(self) -> str:
         path = self.url.lstrip("/")
         return path + "index.html" if self.url.endswith("/") else path
+
+    def key(self, site_key: str) -> str:
+        data = json.dumps([site_key, self.template, self.title, self.inputs], sort_keys=True)
+        return hashlib.sha256(data.encode()).hexdigest()[:32]
 
 
 class SiteRenderer:
@@ -105,18 +132,33 @@ class SiteRenderer:
             "organisations": self.content.organisations,
         }
 
+    def site_key(self) -> str:
+        """What every page depends on: the theme and the site settings."""
+        settings = [self.settings[name] for name in ("SITENAME", "SITEURL", "SITE_DESCRIPTION")]
+        return hashlib.sha256(json.dumps([theme_digest(self.theme), settings]).encode()).hexdigest()
+
     def outputs(self) -> Iterator[Output]:
-        for page in self.content.pages:
+        """Every HTML file of the site, with what each one shows (its inputs)."""
+        content = self.content
+        for page in content.pages:
             yield self.page(page)
-        yield Output("/organisations/", "organisation_index", "Organisations", {"section": "organisations"})  # fmt: skip
-        for organisation in self.content.organisations:
+        yield Output(
+            "/organisations/", "organisation_index", "Organisations", {"section": "organisations"},
+            [[o.url, o.name, o.abbreviation, len(o.mentions)] for o in content.organisations],
+        )  # fmt: skip
+        for organisation in content.organisations:
             yield Output(
                 organisation.url, "organisation", organisation.name,
                 {"organisation": organisation, "section": "organisations",
                  "description": f"Where the catalogue names {organisation.name}."},
+                [organisation.abbreviation, organisation.website,
+                 [[m["solution"]["url"], m["solution"]["title"], m["note"]] for m in organisation.mentions]],
             )  # fmt: skip
-        for tag in self.content.tags:
-            yield Output(tag.url, "tag", f"Tagged {tag.name}", {"tag": tag})
+        for tag in content.tags:
+            inputs = [tag.name, [_card(s) for s in tag.solutions]]
+            yield Output(tag.url, "tag", f"Tagged {tag.name}", {"tag": tag}, inputs)
+        for old_url, target in sorted(content.redirects.items()):
+            yield Output(old_url, "redirect", "Moved", {"target": target}, [target], in_sitemap=False)  # fmt: skip
         yield Output("/search/", "search", "Search", {"section": "search"})
         yield Output("/404.html", "404", "Page not found", {}, in_sitemap=False)
 
@@ -132,7 +174,26 @@ class SiteRenderer:
         }
         if page["type"] == "home.HomePage":
             context["recent"] = self.recent[:6]
-        return Output(page["url"], template, page["title"], context)
+        return Output(page["url"], template, page["title"], context, self.page_inputs(page))
+
+    def page_inputs(self, page: dict) -> list:
+        """The page's own document, and what it shows of other pages."""
+        content = self.content
+        inputs: list = [self.content.page_hash(page)]
+        if page["type"] == "solutions.SolutionPage":
+            inputs += [[[s["url"], s["title"]] for s in page["sector_pages"]],
+                       [[o.url, o.name] for o in page["organisation_pages"]]]  # fmt: skip
+        elif page["type"] == "solutions.SectorPage":
+            inputs.append([_card(s) for s in page["solutions"]])
+        elif page["type"] == "solutions.SolutionIndexPage":
+            inputs += [[_card(s) for s in content.solutions],
+                       [[s["url"], s["title"], s["meta"]["slug"], len(s["solutions"])] for s in content.sectors]]  # fmt: skip
+        elif page["type"] == "solutions.SectorIndexPage":
+            inputs.append([[s["url"], s["title"], len(s["solutions"])] for s in content.sectors])
+        elif page["type"] == "home.HomePage":
+            inputs += [len(content.solutions), [[s["url"], s["title"]] for s in content.sectors],
+                       [_card(s) for s in self.recent[:6]]]  # fmt: skip
+        return inputs
 
     def render(self, env: Environment, output: Output) -> str:
         """Render one output the way Pelican's writer does (global context, then its own)."""
@@ -162,3 +223,71 @@ class SiteRenderer:
         if cover:
             data["image"] = self.settings["SITEURL"] + media_url(cover["renditions"][-1]["file"])
         return data
+
+
+# --- the files beside the pages: feed, sitemap, robots.txt, theme assets ------------------
+
+
+def static_files(theme: Path) -> dict[str, bytes]:
+    """Theme files every release has, by path: fingerprinted assets and the favicon."""
+    files = {url.lstrip("/"): data for url, data in assets(theme).values()}
+    files["favicon.svg"] = (Path(theme) / "static" / "favicon.svg").read_bytes()
+    return files
+
+
+def feed_xml(renderer: SiteRenderer) -> bytes:
+    """An Atom feed of the recently updated solutions."""
+    settings = renderer.settings
+    site = settings["SITEURL"]
+    feed = feedgenerator.Atom1Feed(
+        title=f"{settings['SITENAME']}: recently updated solutions",
+        link=site + "/",
+        feed_url=site + "/feed.xml",
+        description=settings["SITE_DESCRIPTION"],
+    )
+    for solution in renderer.recent:
+        published = datetime.fromisoformat(solution["last_published_at"].replace("Z", "+00:00"))
+        feed.add_item(
+            title=solution["title"],
+            link=site + solution["url"],
+            unique_id=site + solution["url"],
+            description=solution.get("summary", ""),
+            updateddate=published,
+            pubdate=published,
+        )
+    return feed.writeString("utf-8").encode()
+
+
+def sitemap_xml(renderer: SiteRenderer, urls: list[str]) -> bytes:
+    site = renderer.settings["SITEURL"]
+    lastmod = {p["url"]: p.get("last_published_at") for p in renderer.content.pages}
+    rows = []
+    for url in sorted(set(urls)):
+        modified = lastmod.get(url)
+        rows.append(
+            f"<url><loc>{escape(site + url)}</loc>"
+            + (f"<lastmod>{modified[:10]}</lastmod>" if modified else "")
+            + "</url>"
+        )
+    return (
+        '<?xml version="1.0" encoding="UTF-8"?>\n'
+        '<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">\n'
+        + "\n".join(rows)
+        + "\n</urlset>\n"
+    ).encode()
+
+
+def robots_txt(renderer: SiteRenderer) -> bytes:
+    return (
+        f"User-agent: *\nAllow: /\nSitemap: {renderer.settings['SITEURL']}/sitemap.xml\n".encode()
+    )
+
+
+def extra_files(renderer: SiteRenderer, sitemap_urls: list[str]) -> dict[str, bytes]:
+    """Every file of a release that is not a rendered page."""
+    return {
+        **static_files(renderer.theme),
+        "feed.xml": feed_xml(renderer),
+        "sitemap.xml": sitemap_xml(renderer, sitemap_urls),
+        "robots.txt": robots_txt(renderer),
+    }

@@ -237,3 +237,31 @@ def test_tags_and_metrics_with_and_without_sources(api_url, tmp_path):
     assert tag_link["href"] == "/tags/distributed-energy/"
     tagged = _html(public, "/tags/distributed-energy/")
     assert [a.get_text() for a in tagged.select(".cards h3 a")] == ["Rooftop Solar"]
+
+
+def _files(release: Path) -> dict[str, bytes]:
+    return {str(p.relative_to(release)): p.read_bytes() for p in release.rglob("*") if p.is_file()}
+
+
+def test_incremental_build_renders_only_what_changed_and_equals_a_full_build(api_url, tmp_path):
+    snapshot, public, fresh = tmp_path / "snapshot", tmp_path / "public", tmp_path / "fresh"
+    export(api_url, snapshot)
+    first = build(snapshot, public, site_url=SITE)
+    assert first.mode == "full"
+    page = SolutionPage.objects.get(slug="cargo-bikes")
+    page.title, page.summary = "Cargo bicycles", "Bikes that carry loads."
+    page.save_revision().publish()
+    SolutionPage.objects.get(slug="rooftop-solar").unpublish()
+    export(api_url, snapshot)
+
+    incremental = build(snapshot, public, site_url=SITE)
+    assert incremental.mode == "incremental"
+    assert incremental.rendered < incremental.files / 2
+    changed = set(incremental.changed_urls)
+    assert {"/solutions/cargo-bikes/", "/solutions/", "/sectors/transportation/", "/feed.xml",
+            "/sitemap.xml", "/solutions/rooftop-solar/"} <= changed  # fmt: skip
+    assert "/contribute/" not in changed and "/solutions/high-efficiency-heat-pumps/" not in changed  # fmt: skip
+
+    full = build(snapshot, fresh, site_url=SITE, full=True)
+    assert full.mode == "full"
+    assert _files(incremental.release) == _files(full.release)

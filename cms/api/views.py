@@ -10,6 +10,7 @@ from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from django.views.decorators.http import require_GET
 from wagtail.api.v2.views import PagesAPIViewSet
+from wagtail.contrib.redirects.models import Redirect
 from wagtail.images import get_image_model
 from wagtail.models import ModelLogEntry, Page, PageLogEntry, ReferenceIndex
 from wagtail_headless_preview.models import HeadlessPreviewMixin, PagePreview
@@ -77,7 +78,10 @@ def changes(request):
     found: dict[int, dict] = {}
 
     def add(page_id: int, action: str, timestamp) -> None:
-        found[page_id] = {"id": page_id, "action": action, "timestamp": timestamp.isoformat()}
+        """Record a change; a page changed twice is listed once, at its latest change."""
+        known = found.get(page_id)
+        if known is None or known["timestamp"] <= timestamp.isoformat():
+            found[page_id] = {"id": page_id, "action": action, "timestamp": timestamp.isoformat()}
 
     entries = PageLogEntry.objects.filter(
         timestamp__gt=since, timestamp__lte=until, action__in=PAGE_ACTIONS
@@ -91,6 +95,13 @@ def changes(request):
                 for child_id in page.get_descendants().values_list("pk", flat=True):
                     add(child_id, action, entry["timestamp"])
 
+    # Pages that link to a changed page show its title and URL (or must drop the link).
+    for change in list(found.values()):
+        timestamp = parse_datetime(change["timestamp"])
+        for source_id in pages_referring_to(Page(pk=change["id"])):
+            if source_id not in found or found[source_id]["action"] != "deleted":
+                add(source_id, "edited", timestamp)
+
     for model in SHARED_MODELS:
         log_entries = ModelLogEntry.objects.filter(
             content_type=ContentType.objects.get_for_model(model),
@@ -98,16 +109,37 @@ def changes(request):
             timestamp__lte=until,
         ).values_list("object_id", "timestamp")
         for object_id, timestamp in log_entries:
-            references = ReferenceIndex.get_references_to(model(pk=int(object_id)))
-            for source, _ in references.group_by_source_object():
-                if isinstance(source, Page) and source.pk not in found:
-                    add(source.pk, "edited", timestamp)
+            for source_id in pages_referring_to(model(pk=int(object_id))):
+                if source_id not in found or found[source_id]["action"] != "deleted":
+                    add(source_id, "edited", timestamp)
 
     if len(found) > MAX_CHANGES:
         return JsonResponse({"message": "too many changes: run a full export"}, status=409)
     return JsonResponse(
         {"since": since.isoformat(), "until": until.isoformat(), "changes": list(found.values())}
     )
+
+
+def pages_referring_to(target) -> list[int]:
+    """Ids of pages whose content links to or shows `target` (Wagtail's reference index)."""
+    references = ReferenceIndex.get_references_to(target)
+    page_type = ContentType.objects.get_for_model(Page)
+    return [int(i) for i in references.filter(base_content_type=page_type).values_list("object_id", flat=True).distinct()]  # fmt: skip
+
+
+@require_GET
+def redirects(request):
+    """Old paths of moved pages (Wagtail's redirects, made on slug changes and moves), each
+    with the id of the live, public page it leads to now."""
+    public_ids = set(Page.objects.live().public().values_list("pk", flat=True))
+    found = {
+        old_path: page_id
+        for old_path, page_id in Redirect.objects.filter(redirect_page__isnull=False)
+        .order_by("old_path")
+        .values_list("old_path", "redirect_page_id")
+        if page_id in public_ids
+    }
+    return JsonResponse({"redirects": found})
 
 
 class PagePreviewAPIViewSet(PublicPagesAPIViewSet):

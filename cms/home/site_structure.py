@@ -4,7 +4,9 @@ Created on demand (by `setup_site` and the importer) and safe to call any number
 """
 
 from dataclasses import dataclass
+from urllib.parse import urlsplit
 
+from django.conf import settings
 from django.db import transaction
 from wagtail.models import Page, Site
 
@@ -31,6 +33,7 @@ def ensure_site_structure() -> SiteStructure:
     home = HomePage.objects.first()
     if home is None:
         home = _replace_welcome_page()
+    _use_public_address(Site.objects.get(root_page=home))
     return SiteStructure(
         home=home,
         solutions=_child(home, SolutionIndexPage, "Solutions", "solutions"),
@@ -59,6 +62,16 @@ def _replace_welcome_page() -> HomePage:
     if welcome:
         welcome.delete()
     return home
+
+
+def _use_public_address(site: Site) -> None:
+    """The Site's address is the public site's, so Wagtail's "View live" links and the
+    API's html_url point where readers are, not at the CMS."""
+    address = urlsplit(settings.PUBLIC_SITE_URL)
+    port = address.port or (443 if address.scheme == "https" else 80)
+    if (site.hostname, site.port) != (address.hostname, port):
+        site.hostname, site.port = address.hostname, port
+        site.save(update_fields=["hostname", "port"])
 
 
 def _child(parent: Page, model: type[Page], title: str, slug: str, **fields) -> Page:

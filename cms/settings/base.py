@@ -16,6 +16,9 @@ INSTALLED_APPS = [
     "cms.solutions",
     "cms.imports",
     "cms.api",
+    "cms.publishing",
+    "django_tasks_db",
+    "django_rq",
     "wagtail_headless_preview",
     "wagtail.api.v2",
     "rest_framework",
@@ -79,6 +82,14 @@ DATABASES = {
         default=f"sqlite:///{VAR_DIR / 'db.sqlite3'}", conn_max_age=60
     )
 }
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # The CMS and the build worker share the file: wait for each other's writes, take the
+    # write lock up front (no deadlock on upgrade), and let readers read while one writes.
+    DATABASES["default"]["OPTIONS"] = {
+        "timeout": 30,
+        "transaction_mode": "IMMEDIATE",
+        "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+    }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_PASSWORD_VALIDATORS = [
@@ -128,6 +139,41 @@ PREVIEW_TOKEN_MAX_AGE = int(os.environ.get("PREVIEW_TOKEN_MAX_AGE", 3600))
 # Where readers see the site; the importer and (later) the API build public URLs from it.
 PUBLIC_SITE_URL = os.environ.get("PUBLIC_SITE_URL", "http://127.0.0.1:8080")
 
+# --- Publishing: the build queue, the site it writes, and the webhooks -----------------------
+# Wagtail's own small tasks run at once, in the request; site builds go to a durable queue:
+# the database (worker: `manage.py build_worker`) or, with REDIS_URL, RQ on Redis.
+REDIS_URL = os.environ.get("REDIS_URL", "")
+TASKS = {
+    "default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"},
+    "builds": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["builds"]},
+}
+RQ_QUEUES = {"builds": {"URL": REDIS_URL or "redis://127.0.0.1:6379/0", "DEFAULT_TIMEOUT": 3600}}
+if REDIS_URL:
+    TASKS["builds"] = {"BACKEND": "django_tasks_rq.RQBackend", "QUEUES": ["builds"]}
+
+# Where the worker reads the public API from, and where it writes releases
+# (SITE_PUBLIC_DIR/releases/<id>/, SITE_PUBLIC_DIR/current, SITE_PUBLIC_DIR/snapshot/).
+BUILD_API_URL = os.environ.get("BUILD_API_URL", "http://127.0.0.1:8000/api/v2/")
+SITE_PUBLIC_DIR = Path(os.environ.get("SITE_PUBLIC_DIR", BASE_DIR / "public"))
+SITE_THEME = os.environ.get("SITE_THEME", "default")
+BUILD_QUIET_SECONDS = float(os.environ.get("BUILD_QUIET_SECONDS", 2.0))
+BUILD_MAX_WAIT_SECONDS = float(os.environ.get("BUILD_MAX_WAIT_SECONDS", 15))
+BUILD_POLL_SECONDS = 0.2
+BUILD_HEARTBEAT_SECONDS = 2.0
+BUILD_STALE_SECONDS = float(os.environ.get("BUILD_STALE_SECONDS", 30))
+BUILD_MAX_ATTEMPTS = int(os.environ.get("BUILD_MAX_ATTEMPTS", 3))
+BUILD_RETRY_SECONDS = float(os.environ.get("BUILD_RETRY_SECONDS", 10))
+
+# Incoming build webhooks (Standard Webhooks; a "whsec_…" secret). Off when empty.
+BUILD_WEBHOOK_SECRET = os.environ.get("BUILD_WEBHOOK_SECRET", "")
+BUILD_WEBHOOK_MAX_BYTES = 64 * 1024
+BUILD_WEBHOOK_PER_MINUTE = int(os.environ.get("BUILD_WEBHOOK_PER_MINUTE", 30))
+# Outgoing `site.deployed` events: space-separated endpoint URLs, and their signing secret.
+DEPLOY_WEBHOOK_URLS = os.environ.get("DEPLOY_WEBHOOK_URLS", "").split()
+DEPLOY_WEBHOOK_SECRET = os.environ.get("DEPLOY_WEBHOOK_SECRET", "")
+DEPLOY_WEBHOOK_ATTEMPTS = 6
+DEPLOY_WEBHOOK_RETRY_SECONDS = float(os.environ.get("DEPLOY_WEBHOOK_RETRY_SECONDS", 5))
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
@@ -139,5 +185,6 @@ LOGGING = {
         "wagtail": {"level": "WARNING"},
         "django.tasks": {"level": "WARNING"},
         "django_tasks": {"level": "WARNING"},
+        "cms.publishing": {"level": "INFO"},
     },
 }

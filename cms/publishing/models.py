@@ -1,0 +1,114 @@
+"""Site builds: what asked for them, how they went, and the webhooks they sent.
+
+A Build is one run of export → build → deploy. Triggers (a publish, a webhook, a retry …)
+join the one pending build, so a burst of publishes makes one build; the database itself
+guarantees at most one pending and one running build.
+"""
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+
+
+class Build(models.Model):
+    class Status(models.TextChoices):
+        PENDING = "pending", "Waiting"
+        RUNNING = "running", "Building"
+        LIVE = "live", "Live"
+        FAILED = "failed", "Failed"
+
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
+    full = models.BooleanField(default=False, help_text="Re-export and re-render everything.")
+    attempt = models.PositiveSmallIntegerField(default=1)
+    created_at = models.DateTimeField(auto_now_add=True)
+    not_before = models.DateTimeField(help_text="Quiet period: starts no earlier than this.")
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    heartbeat_at = models.DateTimeField(null=True, blank=True)
+    worker = models.CharField(max_length=200, blank=True, help_text="host:pid running it")
+    release = models.CharField(max_length=40, blank=True, help_text="Release id on the site")
+    mode = models.CharField(max_length=12, blank=True)  # full or incremental
+    pages = models.PositiveIntegerField(null=True, blank=True)
+    rendered = models.PositiveIntegerField(null=True, blank=True)
+    changed_urls = models.JSONField(default=list, blank=True)
+    error = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["-pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["status"], condition=Q(status="pending"), name="one_pending_build"
+            ),
+            models.UniqueConstraint(
+                fields=["status"], condition=Q(status="running"), name="one_running_build"
+            ),
+        ]
+        permissions = [("rollback_site", "Can switch the public site back to an earlier release")]
+
+    def __str__(self) -> str:
+        return f"Build #{self.pk} ({self.get_status_display()})"
+
+    @property
+    def seconds(self) -> float | None:
+        if self.started_at and self.finished_at:
+            return (self.finished_at - self.started_at).total_seconds()
+        return None
+
+
+class BuildTrigger(models.Model):
+    """One reason for a build: the first one starts a build, later ones join it."""
+
+    build = models.ForeignKey(Build, on_delete=models.CASCADE, related_name="triggers")
+    kind = models.CharField(max_length=20)  # publish, unpublish, move, delete, snippet, …
+    description = models.CharField(max_length=300)
+    page = models.ForeignKey(
+        "wagtailcore.Page", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    url = models.CharField(max_length=500, blank=True, help_text="The page's path on the site")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["pk"]
+
+    def __str__(self) -> str:
+        return self.description
+
+
+class WebhookReceipt(models.Model):
+    """An accepted incoming webhook, by its `webhook-id`: a replay is refused."""
+
+    message_id = models.CharField(max_length=200, unique=True)
+    received_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    build = models.ForeignKey(Build, null=True, on_delete=models.SET_NULL, related_name="+")
+
+    def __str__(self) -> str:
+        return self.message_id
+
+
+class WebhookDelivery(models.Model):
+    """One outgoing event to one endpoint, retried with backoff until it is accepted."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", "Sending"
+        DELIVERED = "delivered", "Delivered"
+        FAILED = "failed", "Gave up"
+
+    build = models.ForeignKey(Build, on_delete=models.CASCADE, related_name="deliveries")
+    url = models.URLField(max_length=500)
+    event = models.CharField(max_length=50, default="site.deployed")
+    message_id = models.CharField(max_length=60)
+    payload = models.JSONField()
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    response_status = models.PositiveSmallIntegerField(null=True, blank=True)
+    error = models.TextField(blank=True)
+    delivered_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["pk"]
+
+    def __str__(self) -> str:
+        return f"{self.event} → {self.url}"

@@ -1,0 +1,207 @@
+"""The build queue's rules, on top of django-tasks (which has no unique jobs, debounce or
+retry of its own):
+
+- Coalescing: at most one pending and one running build (database constraints). A trigger
+  that arrives while a build is pending joins it.
+- Quiet period: a pending build starts once no trigger came for BUILD_QUIET_SECONDS, but no
+  later than BUILD_MAX_WAIT_SECONDS after its first trigger; a bulk publish makes one build.
+- A running build writes a heartbeat. A build whose worker died (no heartbeat, or its
+  process is gone) is marked failed and run again.
+- A failed build is retried with backoff, BUILD_MAX_ATTEMPTS times in all, unless the
+  failure is in the content or theme (then retrying cannot help).
+
+Every build exports what changed since the last one, so a build brings the site up to date
+with everything published before it started, whichever trigger started it.
+"""
+
+import logging
+import os
+import socket
+import threading
+from contextlib import contextmanager
+from datetime import timedelta
+
+from django.conf import settings
+from django.db import IntegrityError, close_old_connections, connection, transaction
+from django.utils import timezone
+from wagtail.models import Page
+
+from .models import Build, BuildTrigger
+
+logger = logging.getLogger(__name__)
+WAIT = "wait"  # claim(): not yet, ask again shortly
+
+
+def _seconds(name: str) -> timedelta:
+    return timedelta(seconds=getattr(settings, name))
+
+
+def request_build(
+    kind: str, description: str, *, page=None, user=None, full: bool = False,
+    delay: float = 0, attempt: int = 1,
+) -> Build:  # fmt: skip
+    """Add a trigger to the pending build, or start a pending build with it. Call after the
+    change is committed (signals use transaction.on_commit)."""
+    recover_abandoned()
+    url = public_path(page)
+    if page is not None and not Page.objects.filter(pk=page.pk).exists():
+        page = None  # deleted in the same transaction that changed it
+    problem = None
+    for _ in range(5):
+        now = timezone.now()
+        try:
+            with transaction.atomic():
+                build = Build.objects.select_for_update().filter(status=Build.Status.PENDING).first()  # fmt: skip
+                created = build is None
+                if created:
+                    build = Build.objects.create(
+                        full=full, attempt=attempt,
+                        not_before=now + _seconds("BUILD_QUIET_SECONDS") + timedelta(seconds=delay),
+                    )  # fmt: skip
+                else:
+                    quiet_until = min(
+                        now + _seconds("BUILD_QUIET_SECONDS"),
+                        build.created_at + _seconds("BUILD_MAX_WAIT_SECONDS"),
+                    )
+                    build.not_before = max(build.not_before, quiet_until, now + timedelta(seconds=delay))  # fmt: skip
+                    build.full = build.full or full
+                    build.attempt = max(build.attempt, attempt)
+                    build.save(update_fields=["not_before", "full", "attempt"])
+                BuildTrigger.objects.create(
+                    build=build, kind=kind, description=description[:300],
+                    page=page, url=url, user=user,
+                )  # fmt: skip
+        except IntegrityError as error:  # another process created the pending build first: join it
+            problem = error
+            continue
+        if created:
+            transaction.on_commit(lambda build_id=build.pk: _enqueue(build_id))
+        return build
+    raise RuntimeError(f"could not queue a build: {problem}")
+
+
+def public_path(page) -> str:
+    """The page's path on the public site ("/solutions/heat-pumps/"), or ""."""
+    parts = page.get_url_parts() if page is not None else None
+    return parts[2] if parts else ""
+
+
+def _enqueue(build_id: int) -> None:
+    from .tasks import run_build
+
+    run_build.enqueue(build_id)
+
+
+def claim(build_id: int) -> Build | str | None:
+    """Start `build_id` if it may start now: the build, WAIT, or None if it is not pending
+    (already run by another worker, or joined into another build)."""
+    with transaction.atomic():
+        build = Build.objects.select_for_update().filter(pk=build_id).first()
+        if build is None or build.status != Build.Status.PENDING:
+            return None
+        if timezone.now() < build.not_before:
+            return WAIT
+        running = Build.objects.filter(status=Build.Status.RUNNING).first()
+        if running is not None:
+            if not is_abandoned(running):
+                return WAIT
+            _interrupted(running, rerun_in=build)
+        now = timezone.now()
+        build.status, build.started_at, build.heartbeat_at = Build.Status.RUNNING, now, now
+        build.worker = f"{socket.gethostname()}:{os.getpid()}"  # this process runs it
+        build.save(update_fields=["status", "started_at", "heartbeat_at", "worker"])
+        return build
+
+
+def is_abandoned(build: Build) -> bool:
+    """A running build whose worker stopped: no heartbeat for BUILD_STALE_SECONDS, or its
+    process (on this machine) is gone."""
+    if build.heartbeat_at and timezone.now() - build.heartbeat_at > _seconds("BUILD_STALE_SECONDS"):  # fmt: skip
+        return True
+    host, _, pid = build.worker.rpartition(":")
+    if host == socket.gethostname() and pid.isdigit():
+        try:
+            os.kill(int(pid), 0)
+        except ProcessLookupError:
+            return True
+        except PermissionError:
+            return False
+    return False
+
+
+def _interrupted(build: Build, rerun_in: Build | None = None) -> None:
+    build.status, build.finished_at = Build.Status.FAILED, timezone.now()
+    build.error = "Interrupted: the worker stopped during the build. The live site was not changed."  # fmt: skip
+    build.save(update_fields=["status", "finished_at", "error"])
+    logger.warning("build #%s was interrupted (worker %s)", build.pk, build.worker)
+    description = f"Build #{build.pk} was interrupted; building again"
+    if rerun_in is not None:
+        BuildTrigger.objects.create(build=rerun_in, kind="retry", description=description)
+    elif build.attempt < settings.BUILD_MAX_ATTEMPTS:
+        transaction.on_commit(
+            lambda: request_build("retry", description, full=build.full, attempt=build.attempt + 1)
+        )
+
+
+def recover_abandoned(*, enqueue_pending: bool = False) -> None:
+    """Fail and re-run builds whose worker died; with `enqueue_pending` (a worker starting),
+    also enqueue pending builds again, in case their task was lost (a duplicate task finds
+    the build no longer pending and does nothing)."""
+    with transaction.atomic():
+        running = Build.objects.select_for_update().filter(status=Build.Status.RUNNING).first()
+        if running is not None and is_abandoned(running):
+            _interrupted(running)
+    if enqueue_pending:
+        for build_id in Build.objects.filter(status=Build.Status.PENDING).values_list("pk", flat=True):  # fmt: skip
+            _enqueue(build_id)
+
+
+def finish(build: Build, result) -> None:
+    """The release is live: record what the build did."""
+    build.status, build.finished_at = Build.Status.LIVE, timezone.now()
+    build.release, build.mode = result.build_id, result.mode
+    build.pages, build.rendered, build.changed_urls = (
+        result.pages,
+        result.rendered,
+        result.changed_urls,
+    )
+    build.error = ""
+    build.save()
+
+
+def fail(build: Build, error: Exception, *, retry: bool) -> None:
+    """Record the failure (the live site is unchanged) and schedule a retry if it may help."""
+    build.status, build.finished_at = Build.Status.FAILED, timezone.now()
+    build.error = f"{error}\n\nThe site still shows the previous release."
+    will_retry = retry and build.attempt < settings.BUILD_MAX_ATTEMPTS
+    if will_retry:
+        delay = settings.BUILD_RETRY_SECONDS * 2 ** (build.attempt - 1)
+        build.error += f" Trying again in {delay:g} s (attempt {build.attempt + 1} of {settings.BUILD_MAX_ATTEMPTS})."  # fmt: skip
+    build.save(update_fields=["status", "finished_at", "error"])
+    if will_retry:
+        request_build(
+            "retry", f"Build #{build.pk} failed; trying again", full=build.full,
+            delay=delay, attempt=build.attempt + 1,
+        )  # fmt: skip
+
+
+@contextmanager
+def heartbeat(build: Build):
+    """Tell the other workers this build is alive, every few seconds, while it runs."""
+    stop = threading.Event()
+
+    def beat():
+        try:
+            while not stop.wait(settings.BUILD_HEARTBEAT_SECONDS):
+                Build.objects.filter(pk=build.pk).update(heartbeat_at=timezone.now())
+        finally:
+            connection.close()
+
+    thread = threading.Thread(target=beat, name=f"heartbeat-{build.pk}", daemon=True)
+    thread.start()
+    try:
+        yield
+    finally:
+        stop.set()
+        thread.join()
+        close_old_connections()

@@ -1,0 +1,73 @@
+"""What changes the public site, turned into build triggers.
+
+Wagtail sends these inside the publishing transaction, so each trigger is queued with
+transaction.on_commit: the build must see the committed change, and a rolled-back change
+makes no build. Pages that are not live (a draft, a page scheduled for later) make none.
+"""
+
+from django.db import transaction
+from django.db.models.signals import post_delete, post_save, pre_delete
+from django.dispatch import receiver
+from wagtail.images import get_image_model
+from wagtail.models import Page
+from wagtail.signals import page_published, page_slug_changed, page_unpublished, post_page_move
+
+from cms.api.views import pages_referring_to
+from cms.solutions.models import Organisation, Source
+
+from .queue import request_build
+
+SHARED_MODELS = (Organisation, Source, get_image_model())
+
+
+def _later(kind: str, description: str, page=None, user=None) -> None:
+    transaction.on_commit(lambda: request_build(kind, description, page=page, user=user))
+
+
+@receiver(page_published)
+def page_went_live(sender, instance, revision=None, **kwargs):
+    if instance.live:
+        user = getattr(revision, "user", None)
+        _later("publish", f"Published “{instance.title}”", instance, user)
+
+
+@receiver(page_unpublished)
+def page_went_offline(sender, instance, **kwargs):
+    _later("unpublish", f"Unpublished “{instance.title}”", instance)
+
+
+@receiver(post_page_move)
+def page_moved(sender, instance, **kwargs):
+    if instance.live:
+        _later("move", f"Moved “{instance.title}”", instance)
+
+
+@receiver(page_slug_changed)
+def page_slug_changed_handler(sender, instance, instance_before=None, **kwargs):
+    if instance.live:
+        _later("move", f"Changed the URL of “{instance.title}”", instance)
+
+
+@receiver(pre_delete)
+def page_deleted(sender, instance, **kwargs):
+    # Deleting a live page removes it from the site; the page row is gone by the time the
+    # build runs, so the trigger keeps only its title.
+    if isinstance(instance, Page) and type(instance) is not Page and instance.live:
+        _later("delete", f"Deleted “{instance.title}”")
+
+
+@receiver(post_save)
+@receiver(post_delete)
+def shared_record_changed(sender, instance, **kwargs):
+    """An organisation, source or image shown on live pages was saved or deleted."""
+    if sender not in SHARED_MODELS or kwargs.get("raw"):
+        return
+    if not _shown_on_live_pages(instance):
+        return
+    label = sender._meta.verbose_name
+    name = getattr(instance, "name", None) or getattr(instance, "title", None) or str(instance)
+    _later("snippet" if sender is not SHARED_MODELS[-1] else "image", f"Edited {label} “{name}”")
+
+
+def _shown_on_live_pages(instance) -> bool:
+    return Page.objects.live().filter(pk__in=pages_referring_to(instance)).exists()

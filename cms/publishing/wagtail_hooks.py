@@ -1,0 +1,29 @@
+from django.urls import path, reverse
+from wagtail import hooks
+from wagtail.admin import messages
+from wagtail.admin.menu import MenuItem
+
+from . import views
+
+
+@hooks.register("register_admin_urls")
+def register_admin_urls():
+    return [
+        path("site-builds/", views.SiteBuildsView.as_view(), name="site_builds"),
+        path("site-builds/rebuild/", views.rebuild, name="site_builds_rebuild"),
+        path("site-builds/<int:build_id>/rollback/", views.rollback, name="site_builds_rollback"),
+    ]
+
+
+@hooks.register("register_admin_menu_item")
+def register_site_builds_menu_item():
+    return MenuItem("Site builds", reverse("site_builds"), icon_name="globe", order=250)
+
+
+@hooks.register("after_publish_page")
+def tell_the_editor_where_to_follow_the_build(request, page):
+    messages.info(
+        request,
+        f"“{page.title}” goes live on the public site with the next build.",
+        buttons=[messages.button(reverse("site_builds"), "Follow it in Site builds")],
+    )

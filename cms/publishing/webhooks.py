@@ -1,0 +1,169 @@
+"""Webhooks, both ways, signed with Standard Webhooks (HMAC-SHA256 over id.timestamp.body,
+headers webhook-id / webhook-timestamp / webhook-signature).
+
+In:  POST /hooks/build/ lets other systems ask for a build (secret BUILD_WEBHOOK_SECRET).
+Out: `site.deployed` to each of DEPLOY_WEBHOOK_URLS after a release goes live (secret
+     DEPLOY_WEBHOOK_SECRET), with the changed URLs, for CDN purges and chat notices.
+"""
+
+import json
+import logging
+import uuid
+from datetime import UTC, datetime, timedelta
+
+import requests
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.http import JsonResponse
+from django.shortcuts import get_object_or_404
+from django.urls import reverse
+from django.utils import timezone
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_GET, require_POST
+from pydantic import BaseModel, ConfigDict, ValidationError
+from standardwebhooks.webhooks import Webhook, WebhookVerificationError
+
+from .models import Build, WebhookDelivery, WebhookReceipt
+from .queue import request_build
+
+logger = logging.getLogger(__name__)
+SIGNATURE_HEADERS = ("webhook-id", "webhook-timestamp", "webhook-signature")
+
+
+class BuildHookRequest(BaseModel):
+    """The body of POST /hooks/build/: {"reason": "theme updated", "full": true}."""
+
+    model_config = ConfigDict(extra="forbid")
+    reason: str = ""
+    full: bool = False
+
+
+def _refuse(status: int, message: str, **headers) -> JsonResponse:
+    response = JsonResponse({"error": message}, status=status)
+    for name, value in headers.items():
+        response[name.replace("_", "-")] = value
+    return response
+
+
+@csrf_exempt
+@require_POST
+def build_hook(request):
+    """Queue a build for a signed request; refuse anything else without building."""
+    if not settings.BUILD_WEBHOOK_SECRET:
+        return _refuse(503, "build webhooks are off: set BUILD_WEBHOOK_SECRET on the CMS")
+    declared = request.META.get("CONTENT_LENGTH") or "0"
+    limit = settings.BUILD_WEBHOOK_MAX_BYTES
+    if not declared.isdigit() or int(declared) > limit:
+        return _refuse(413, f"the body is larger than {limit} bytes")
+    body = request.body
+    headers = {name: request.headers.get(name, "") for name in SIGNATURE_HEADERS}
+    missing = [name for name, value in headers.items() if not value]
+    if missing:
+        return _refuse(401, f"missing header(s): {', '.join(missing)} (Standard Webhooks)")
+    try:
+        Webhook(settings.BUILD_WEBHOOK_SECRET).verify(body, headers)
+    except WebhookVerificationError as error:
+        return _refuse(401, f"signature not accepted: {error}")
+    except ValueError as error:  # signed, but not JSON
+        return _refuse(400, f"body: Invalid JSON ({error})")
+    try:
+        hook = BuildHookRequest.model_validate_json(body or b"{}")
+    except ValidationError as error:
+        problem = error.errors()[0]
+        where = ".".join(str(p) for p in problem["loc"]) or "body"
+        return _refuse(400, f"{where}: {problem['msg']}")
+    recent = WebhookReceipt.objects.filter(received_at__gte=timezone.now() - timedelta(minutes=1))
+    if recent.count() >= settings.BUILD_WEBHOOK_PER_MINUTE:
+        return _refuse(429, "too many build requests; try again in a minute", Retry_After="60")
+    try:
+        with transaction.atomic():
+            receipt = WebhookReceipt.objects.create(message_id=headers["webhook-id"])
+    except IntegrityError:
+        return _refuse(409, f"webhook-id {headers['webhook-id']} was already received")
+    build = request_build("webhook", f"Webhook: {hook.reason or 'build requested'}", full=hook.full)  # fmt: skip
+    receipt.build = build
+    receipt.save(update_fields=["build"])
+    joined = build.triggers.count() > 1
+    status_url = request.build_absolute_uri(reverse("build_status", args=[build.pk]))
+    return JsonResponse(
+        {
+            "build": build.pk,
+            "status": build.status,
+            "joined_pending_build": joined,
+            "status_url": status_url,
+        },  # fmt: skip
+        status=202,
+    )
+
+
+@require_GET
+def build_status(request, build_id: int):
+    """Where a build is (for the system that asked for it); no errors or internals."""
+    build = get_object_or_404(Build, pk=build_id)
+    return JsonResponse(
+        {
+            "build": build.pk,
+            "status": build.status,
+            "release": build.release or None,
+            "finished_at": build.finished_at.isoformat() if build.finished_at else None,
+        }
+    )
+
+
+# --- outgoing ------------------------------------------------------------------------------
+
+
+def send_deployed(build: Build) -> None:
+    """Queue one `site.deployed` delivery per configured endpoint."""
+    from .tasks import deliver_webhook
+
+    site = settings.PUBLIC_SITE_URL.rstrip("/")
+    payload = {
+        "type": "site.deployed",
+        "timestamp": build.finished_at.isoformat(),
+        "data": {
+            "build": build.pk,
+            "release": build.release,
+            "site_url": site + "/",
+            "changed_urls": [site + url for url in build.changed_urls],
+        },
+    }
+    for url in settings.DEPLOY_WEBHOOK_URLS:
+        delivery = WebhookDelivery.objects.create(
+            build=build, url=url, message_id=f"msg_{uuid.uuid4().hex}", payload=payload
+        )
+        deliver_webhook.enqueue(delivery.pk)
+
+
+def deliver(delivery_id: int) -> str:
+    """POST one delivery; on failure try again later (backoff), up to a limit."""
+    from .tasks import deliver_webhook
+
+    delivery = WebhookDelivery.objects.get(pk=delivery_id)
+    if delivery.status != WebhookDelivery.Status.PENDING:
+        return "already done"
+    body = json.dumps(delivery.payload)
+    now = datetime.now(UTC)
+    signature = Webhook(settings.DEPLOY_WEBHOOK_SECRET).sign(delivery.message_id, now, body)
+    headers = {
+        "content-type": "application/json",
+        "webhook-id": delivery.message_id,
+        "webhook-timestamp": str(int(now.timestamp())),
+        "webhook-signature": signature,
+    }
+    delivery.attempts += 1
+    try:
+        response = requests.post(delivery.url, data=body.encode(), headers=headers, timeout=10)
+        delivery.response_status = response.status_code
+        delivery.error = "" if response.ok else f"answered {response.status_code}"
+    except requests.RequestException as error:
+        delivery.response_status, delivery.error = None, f"could not connect: {error}"
+    if not delivery.error:
+        delivery.status, delivery.delivered_at = WebhookDelivery.Status.DELIVERED, timezone.now()
+    elif delivery.attempts >= settings.DEPLOY_WEBHOOK_ATTEMPTS:
+        delivery.status = WebhookDelivery.Status.FAILED
+    delivery.save()
+    if delivery.status == WebhookDelivery.Status.PENDING:
+        delay = settings.DEPLOY_WEBHOOK_RETRY_SECONDS * 2 ** (delivery.attempts - 1)
+        deliver_webhook.using(run_after=timezone.now() + timedelta(seconds=delay)).enqueue(delivery.pk)  # fmt: skip
+    return f"{delivery.url}: {delivery.get_status_display()} ({delivery.error or 'ok'})"

@@ -1,0 +1,343 @@
+"""Rebuild on publish, end to end: the real CMS (live server), real build workers in their
+own processes (`manage.py build_worker`: the database queue, or RQ on Redis when REDIS_URL
+is set), the real exporter and site builder writing releases that are checked here."""
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import threading
+import time
+from datetime import timedelta
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+
+import pytest
+from django.core.management import call_command
+from django.db import connection
+from django.utils import timezone
+from standardwebhooks.webhooks import Webhook
+
+from cms.publishing.models import Build, BuildTrigger, WebhookDelivery
+from cms.solutions.models import Organisation, SolutionPage
+from site_builder import deploy
+
+REPO = Path(__file__).resolve().parent.parent
+SECRET = "whsec_" + "c2VjcmV0LWZvci10ZXN0cy1vbmx5LTEyMzQ1Njc4"  # base64 of a test secret
+
+
+def wait_for(check, timeout=90, what="the condition"):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        result = check()
+        if result:
+            return result
+        time.sleep(0.1)
+    raise AssertionError(f"timed out after {timeout} s waiting for {what}")
+
+
+def _database_url() -> str:
+    db = connection.settings_dict
+    if db["ENGINE"].endswith("sqlite3"):
+        return f"sqlite:///{db['NAME']}"
+    return f"postgres://{db['USER'] or 'postgres'}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}"  # fmt: skip
+
+
+class Worker:
+    """`manage.py build_worker` in its own process group, as an operator runs it."""
+
+    def __init__(self, env: dict, log: Path):
+        self.env, self.log, self.process = env, log, None
+
+    def start(self, **overrides) -> "Worker":
+        self.process = subprocess.Popen(
+            [sys.executable, "manage.py", "build_worker"],
+            cwd=REPO, env={**self.env, **overrides}, start_new_session=True,
+            stdout=self.log.open("a"), stderr=subprocess.STDOUT,
+        )  # fmt: skip
+        return self
+
+    def kill(self) -> None:
+        """SIGKILL, as when a machine dies: nothing gets to clean up."""
+        if self.process and self.process.poll() is None:
+            os.killpg(self.process.pid, signal.SIGKILL)
+        if self.process:
+            self.process.wait()
+
+    def output(self) -> str:
+        return self.log.read_text()
+
+
+@pytest.fixture
+def site(live_server, published_sample, settings, tmp_path):
+    """The sample content published, with its site under tmp_path/public."""
+    public = tmp_path / "public"
+    settings.SITE_PUBLIC_DIR = public
+    settings.BUILD_API_URL = f"{live_server.url}/api/v2/"
+    settings.BUILD_WEBHOOK_SECRET = SECRET
+    return public
+
+
+@pytest.fixture
+def worker_env(site, settings, tmp_path) -> dict:
+    if settings.REDIS_URL:
+        import django_rq
+
+        django_rq.get_queue("builds").empty()  # jobs other tests queued for their databases
+    return {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "cms.settings.test",
+        "DATABASE_URL": _database_url(),
+        "SITE_PUBLIC_DIR": str(site),
+        "BUILD_API_URL": settings.BUILD_API_URL,
+        "PYTHONUNBUFFERED": "1",
+    }
+
+
+@pytest.fixture
+def worker(worker_env, tmp_path):
+    running = Worker(worker_env, tmp_path / "worker.log")
+    yield running
+    running.kill()
+
+
+def settled(timeout=120, worker: "Worker | None" = None) -> Build:
+    """Wait until no build is waiting or running; return the latest build."""
+
+    def idle():
+        busy = Build.objects.filter(status__in=[Build.Status.PENDING, Build.Status.RUNNING])
+        return not busy.exists() and Build.objects.first()
+
+    try:
+        return wait_for(idle, timeout, "the builds to finish")
+    except AssertionError:
+        raise AssertionError(
+            f"builds did not finish; worker said:\n{worker and worker.output()[-3000:]}"
+        ) from None
+
+
+def live_html(public: Path, url: str) -> str:
+    path = public / "current" / url.lstrip("/") / "index.html"
+    return path.read_text() if path.is_file() else ""
+
+
+def publish(page, **fields) -> None:
+    draft = page.get_latest_revision_as_object()
+    for name, value in fields.items():
+        setattr(draft, name, value)
+    draft.save_revision().publish()
+
+
+def test_publish_unpublish_and_slug_change_reach_the_site_and_the_webhook(site, worker, tmp_path):  # fmt: skip
+    received = []
+
+    class Receiver(BaseHTTPRequestHandler):
+        def do_POST(self):
+            body = self.rfile.read(int(self.headers["content-length"]))
+            received.append((dict((k.lower(), v) for k, v in self.headers.items()), body))
+            self.send_response(204)
+            self.end_headers()
+
+        def log_message(self, *args):
+            pass
+
+    receiver = ThreadingHTTPServer(("127.0.0.1", 0), Receiver)
+    threading.Thread(target=receiver.serve_forever, daemon=True).start()
+    hook_secret = "whsec_" + "b3V0Z29pbmctc2VjcmV0LWZvci10ZXN0cw=="
+    worker.start(
+        DEPLOY_WEBHOOK_URLS=f"http://127.0.0.1:{receiver.server_port}/purge",
+        DEPLOY_WEBHOOK_SECRET=hook_secret,
+    )
+    first = settled(worker=worker)
+    assert first.status == Build.Status.LIVE, first.error
+    assert "Cargo Bikes" in live_html(site, "/solutions/cargo-bikes/")
+
+    # publish: the new text is live, and the build says what it changed
+    page = SolutionPage.objects.get(slug="cargo-bikes")
+    publish(page, summary="Cargo bikes now carry most parcels in the old town.")
+    build = settled(worker=worker)
+    assert build.status == Build.Status.LIVE, build.error
+    assert build.mode == "incremental" and build.pk > first.pk
+    assert "carry most parcels" in live_html(site, "/solutions/cargo-bikes/")
+    assert "carry most parcels" in live_html(site, "/sectors/transportation/")
+    assert "/solutions/cargo-bikes/" in build.changed_urls
+    assert build.triggers.get().description == f"Published “{page.title}”"
+
+    # the site.deployed webhook: signed, with the changed URLs
+    wait_for(lambda: WebhookDelivery.objects.filter(build=build, status="delivered").exists(),
+             30, "the site.deployed delivery")  # fmt: skip
+    headers, body = next((h, b) for h, b in received if json.loads(b)["data"]["build"] == build.pk)
+    event = Webhook(hook_secret).verify(body, headers)
+    assert event["type"] == "site.deployed"
+    assert "http://127.0.0.1:8080/solutions/cargo-bikes/" in event["data"]["changed_urls"]
+
+    # slug change: the page moves, its old URL redirects
+    publish(SolutionPage.objects.get(slug="cargo-bikes"), slug="cargo-bicycles")
+    assert settled(worker=worker).status == Build.Status.LIVE
+    assert "carry most parcels" in live_html(site, "/solutions/cargo-bicycles/")
+    moved = live_html(site, "/solutions/cargo-bikes/")
+    assert 'http-equiv="refresh" content="0; url=/solutions/cargo-bicycles/"' in moved
+
+    # unpublish: the page and every link to it leave the site, feed, sitemap and search
+    indexed = _indexed_pages(site)
+    SolutionPage.objects.get(slug="cargo-bicycles").unpublish()
+    build = settled(worker=worker)
+    assert build.status == Build.Status.LIVE, build.error
+    live = site / "current"
+    assert not (live / "solutions" / "cargo-bicycles").exists()
+    for path in live.rglob("*"):
+        if path.is_file() and path.suffix in (".html", ".xml", ".txt"):
+            assert "cargo-bicycles" not in path.read_text(), path
+    assert _indexed_pages(site) < indexed
+    receiver.shutdown()
+
+
+def _indexed_pages(public: Path) -> int:
+    entry = json.loads((public / "current" / "pagefind" / "pagefind-entry.json").read_text())
+    return sum(language["page_count"] for language in entry["languages"].values())
+
+
+def test_a_burst_of_100_publishes_makes_at_most_3_builds_and_the_site_ends_equal(site, worker):
+    worker.start()
+    first = settled(worker=worker)
+    assert first.status == Build.Status.LIVE, first.error
+    pages = list(SolutionPage.objects.live().order_by("pk"))
+    editors = 4  # publishing at once, each to their own pages, 25 publishes each
+
+    def edit(number: int) -> None:
+        mine = pages[number::editors]
+        try:
+            for turn in range(100 // editors):
+                page = mine[turn % len(mine)]
+                publish(page, summary=f"Edit {turn} by editor {number} of {page.title}.")
+        finally:
+            connection.close()
+
+    started = time.monotonic()
+    threads = [threading.Thread(target=edit, args=(n,)) for n in range(editors)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    burst = time.monotonic() - started
+    last = settled(worker=worker)
+    builds = Build.objects.filter(pk__gt=first.pk)
+    print(f"100 publishes in {burst:.1f} s made {builds.count()} build(s)")
+    assert BuildTrigger.objects.filter(build__in=builds).count() == 100  # none lost
+    assert builds.count() <= 3, (f"{burst:.1f} s", [b.triggers.count() for b in builds])
+    assert last.status == Build.Status.LIVE, last.error
+    for page in pages:  # the site ends equal to the CMS
+        page.refresh_from_db()
+        assert page.summary in live_html(site, f"/solutions/{page.slug}/"), page.slug
+
+
+def test_killing_the_worker_mid_build_keeps_the_site_whole_and_the_next_build_finishes(site, worker):  # fmt: skip
+    worker.start()
+    first = settled(worker=worker)
+    assert first.status == Build.Status.LIVE, first.error
+    live_release = deploy.current(site)
+    before = live_html(site, "/solutions/cargo-bikes/")
+    publish(SolutionPage.objects.get(slug="cargo-bikes"), summary="Written before the crash.")
+    running = wait_for(lambda: Build.objects.filter(status=Build.Status.RUNNING).first(), 30, "a running build")  # fmt: skip
+    # The process running the build (an RQ worker runs it in a forked "work horse" in its
+    # own session) dies, and the worker with it.
+    os.kill(int(running.worker.rpartition(":")[2]), signal.SIGKILL)
+    worker.kill()
+    assert deploy.current(site) == live_release
+    assert live_html(site, "/solutions/cargo-bikes/") == before  # whole, and the old one
+
+    worker.start()  # a new worker finds the dead build and runs it again
+    build = settled(worker=worker)
+    running.refresh_from_db()
+    assert running.status == Build.Status.FAILED and "Interrupted" in running.error
+    assert build.status == Build.Status.LIVE and build.pk > running.pk, build.error
+    assert "Written before the crash." in live_html(site, "/solutions/cargo-bikes/")
+    assert not list((site / "releases").glob(".building-*"))
+
+
+def test_api_down_fails_the_build_cleanly_and_the_admin_shows_why(site, worker, admin_client):
+    worker.start()
+    first = settled(worker=worker)
+    assert first.status == Build.Status.LIVE, first.error
+    worker.kill()
+    publish(SolutionPage.objects.get(slug="cargo-bikes"), summary="Never reaches the site.")
+    worker.start(BUILD_API_URL="http://127.0.0.1:9/api/v2/", BUILD_MAX_ATTEMPTS="1")
+    failed = wait_for(lambda: Build.objects.filter(status=Build.Status.FAILED).first(), 60, "the failure")  # fmt: skip
+    assert "127.0.0.1:9" in failed.error and "previous release" in failed.error
+    assert deploy.current(site) == first.release
+    assert "Never reaches" not in live_html(site, "/solutions/cargo-bikes/")
+    page = admin_client.get("/admin/site-builds/").content.decode()
+    assert f'data-build="{failed.pk}" data-status="failed"' in page
+    assert "127.0.0.1:9" in page and "The site still shows the previous release." in page
+    assert f"shows the release of build #{first.pk}" in page
+
+
+def _signed(body: bytes, secret=SECRET, message_id=None, when=None) -> dict:
+    message_id = message_id or f"msg_{time.monotonic_ns()}"
+    when = when or timezone.now()
+    signature = Webhook(secret).sign(message_id, when, body.decode())
+    return {
+        "HTTP_WEBHOOK_ID": message_id,
+        "HTTP_WEBHOOK_TIMESTAMP": str(int(when.timestamp())),
+        "HTTP_WEBHOOK_SIGNATURE": signature,
+    }
+
+
+def test_build_webhook_refuses_every_bad_request_and_builds_for_a_good_one(site, client):
+    Build.objects.all().delete()
+    body = b'{"reason": "theme updated", "full": true}'
+    other = "whsec_" + "d3Jvbmctc2VjcmV0LXdyb25nLXNlY3JldA=="
+    bad = [
+        ({}, body, 401, "missing header"),
+        (_signed(body, secret=other), body, 401, "signature"),
+        (_signed(body, when=timezone.now() - timedelta(minutes=6)), body, 401, "signature"),
+        (_signed(body, when=timezone.now() + timedelta(minutes=6)), body, 401, "signature"),
+        (_signed(b"{not json"), b"{not json", 400, "Invalid JSON"),
+        (_signed(b'{"full": "yes please"}'), b'{"full": "yes please"}', 400, "full"),
+        (_signed(b"x" * 70_000), b"x" * 70_000, 413, "larger than"),
+    ]
+    for headers, data, status, message in bad:
+        response = client.post("/hooks/build/", data, content_type="application/json", **headers)
+        assert response.status_code == status, (message, response.content)
+        assert message in response.json()["error"]
+    assert not Build.objects.exists()
+
+    headers = _signed(body)
+    response = client.post("/hooks/build/", body, content_type="application/json", **headers)
+    assert response.status_code == 202, response.content
+    answer = response.json()
+    build = Build.objects.get(pk=answer["build"])
+    assert build.full and build.triggers.get().description == "Webhook: theme updated"
+    assert client.get(answer["status_url"]).json()["status"] == "pending"
+
+    replay = client.post("/hooks/build/", body, content_type="application/json", **headers)
+    assert replay.status_code == 409 and "already received" in replay.json()["error"]
+    assert Build.objects.count() == 1 and build.triggers.count() == 1
+
+
+def test_only_changes_to_what_readers_see_trigger_builds(site, django_user_model):
+    Build.objects.all().delete()
+    page = SolutionPage.objects.get(slug="cargo-bikes")
+    draft = page.get_latest_revision_as_object()
+    draft.summary = "Only a draft"
+    draft.save_revision()
+    unused = Organisation.objects.create(name="Nobody Uses Us")
+    unused.name = "Still unused"
+    unused.save()
+    assert not BuildTrigger.objects.exists()
+
+    used = Organisation.objects.filter(mentions__page__live=True).first()
+    used.website = "https://example.org/"
+    used.save()
+    assert BuildTrigger.objects.get().description == f"Edited organisation “{used.name}”"
+
+    # a scheduled publish makes a build when it goes live, not when it is scheduled
+    draft.summary = "Scheduled text"
+    draft.go_live_at = timezone.now() + timedelta(seconds=1)
+    draft.save_revision(approved_go_live_at=draft.go_live_at)
+    assert BuildTrigger.objects.count() == 1
+    time.sleep(1.1)
+    call_command("publish_scheduled")
+    assert BuildTrigger.objects.last().description == f"Published “{page.title}”"
+    assert Build.objects.count() == 1  # everything joined the one pending build
