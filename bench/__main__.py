@@ -1,14 +1,15 @@
-"""python -m bench export | build | lighthouse  (each takes --help)"""
+"""python -m bench export | build | publish | lighthouse  (each takes --help)"""
 
 import argparse
 import sys
 
-from . import build_bench, export_bench, lighthouse_bench
+from . import build_bench, export_bench, lighthouse_bench, publish_bench
 
 BENCHES = {
     "export": export_bench.main,
     "build": build_bench.main,
     "lighthouse": lighthouse_bench.main,
+    "publish": publish_bench.main,
 }
 
 

@@ -129,7 +129,7 @@ def publish(page, **fields) -> None:
     draft.save_revision().publish()
 
 
-def test_publish_unpublish_and_slug_change_reach_the_site_and_the_webhook(site, worker, tmp_path):  # fmt: skip
+def test_publish_unpublish_and_slug_change_reach_the_site_and_the_webhook(site, worker, admin_client):  # fmt: skip
     received = []
 
     class Receiver(BaseHTTPRequestHandler):
@@ -191,6 +191,13 @@ def test_publish_unpublish_and_slug_change_reach_the_site_and_the_webhook(site, 
             assert "cargo-bicycles" not in path.read_text(), path
     assert _indexed_pages(site) < indexed
     receiver.shutdown()
+
+    # an admin rolls the site back to the first release from the Site builds view
+    listing = admin_client.get("/admin/site-builds/").content.decode()
+    assert f"shows the release of build #{build.pk}" in listing and "Roll back to this" in listing
+    admin_client.post(f"/admin/site-builds/{first.pk}/rollback/")
+    assert deploy.current(site) == first.release
+    assert "Cargo Bikes" in live_html(site, "/solutions/cargo-bikes/")
 
 
 def _indexed_pages(public: Path) -> int:

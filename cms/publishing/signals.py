@@ -21,6 +21,8 @@ SHARED_MODELS = (Organisation, Source, get_image_model())
 
 
 def _later(kind: str, description: str, page=None, user=None) -> None:
+    if page is not None and page.specific_class in (Page, None):
+        return  # the tree's root, or Wagtail's welcome page: not part of the site
     transaction.on_commit(lambda: request_build(kind, description, page=page, user=user))
 
 
@@ -53,7 +55,7 @@ def page_deleted(sender, instance, **kwargs):
     # Deleting a live page removes it from the site; the page row is gone by the time the
     # build runs, so the trigger keeps only its title.
     if isinstance(instance, Page) and type(instance) is not Page and instance.live:
-        _later("delete", f"Deleted “{instance.title}”")
+        _later("delete", f"Deleted “{instance.title}”", instance)
 
 
 @receiver(post_save)
