@@ -1,14 +1,17 @@
 from django.conf import settings
-from django.urls import include, path
+from django.urls import include, path, re_path
+from django.views.static import serve
 from wagtail import urls as wagtail_urls
 from wagtail.admin import urls as wagtailadmin_urls
 from wagtail.documents import urls as wagtaildocs_urls
 
 from cms.api.router import api_router
 from cms.api.views import changes, redirects
+from cms.health import healthz
 from cms.publishing.webhooks import build_hook, build_status
 
 urlpatterns = [
+    path("healthz/", healthz, name="healthz"),
     path("api/v2/changes/", changes, name="api_changes"),
     path("api/v2/redirects/", redirects, name="api_redirects"),
     path("api/v2/", api_router.urls),
@@ -18,9 +21,11 @@ urlpatterns = [
     path("documents/", include(wagtaildocs_urls)),
 ]
 
-if settings.DEBUG:
-    from django.conf.urls.static import static
-
-    urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)
+if settings.SERVE_MEDIA:
+    # Uploaded images for the admin and the exporter (readers get the static site's own
+    # copies). Off when media live on S3-compatible storage, which serves them itself.
+    urlpatterns += [
+        re_path(r"^media/(?P<path>.*)$", serve, {"document_root": settings.MEDIA_ROOT}),
+    ]
 
 urlpatterns += [path("", include(wagtail_urls))]

@@ -1,0 +1,191 @@
+"""The production topology, without Docker (none here): the same services as
+docker-compose.yml, run as processes on this machine: gunicorn for the CMS with the
+production settings, two build workers (RQ on Redis when REDIS_URL is set, else the
+database queue), the preview renderer under gunicorn, and Debian's nginx with the
+project's own deploy/nginx-site.conf.template, the file the compose setup uses."""
+
+import gzip
+import os
+import secrets
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+from string import Template
+
+import pytest
+import requests
+
+from cms.publishing.models import Build
+from cms.solutions.models import SolutionPage
+from tests.test_publishing import _database_url, settled, wait_for
+
+REPO = Path(__file__).resolve().parent.parent
+NGINX = shutil.which("nginx") or "/usr/sbin/nginx"
+
+
+def free_port() -> int:
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def production_env(tmp_path: Path, **extra) -> dict:
+    return {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "cms.settings.production",
+        "DJANGO_SECRET_KEY": secrets.token_urlsafe(50),
+        "ALLOWED_HOSTS": "127.0.0.1,localhost",
+        "SECURE_COOKIES": "0",  # plain HTTP on loopback in this test
+        "CMS_VAR_DIR": str(tmp_path / "var"),
+        **extra,
+    }
+
+
+def _django_starts(env: dict) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, "-c", "import django; django.setup(); from django.conf import settings; settings.SECRET_KEY"],  # fmt: skip
+        cwd=REPO, env=env, capture_output=True, text=True,
+    )  # fmt: skip
+
+
+def test_production_settings_refuse_to_start_unsafe(tmp_path):
+    good = production_env(tmp_path)
+    assert _django_starts(good).returncode == 0, _django_starts(good).stderr
+    for change, message in [
+        ({"DJANGO_SECRET_KEY": ""}, "Set DJANGO_SECRET_KEY"),
+        ({"DJANGO_SECRET_KEY": "dev-only-insecure-key-change-me"}, "long random value"),
+        ({"DJANGO_DEBUG": "true"}, "DJANGO_DEBUG must be off"),
+        ({"ALLOWED_HOSTS": ""}, "Set ALLOWED_HOSTS"),
+    ]:
+        ran = _django_starts({**good, **change})
+        assert ran.returncode != 0 and message in ran.stderr, (change, ran.stderr[-500:])
+
+
+def test_compose_file_is_valid_as_a_user_would_run_it(tmp_path):
+    compose = shutil.which("docker-compose")
+    if compose is None:
+        pytest.skip("docker-compose is not installed (apt-get install docker-compose; .ci/run does this)")  # fmt: skip
+    shutil.copy(REPO / "docker-compose.yml", tmp_path)
+    shutil.copytree(REPO / "deploy", tmp_path / "deploy")
+    env_file = (REPO / ".env.example").read_text()
+    (tmp_path / ".env").write_text(
+        env_file.replace("POSTGRES_PASSWORD=\n", "POSTGRES_PASSWORD=x\n")
+    )
+    ran = subprocess.run([compose, "-f", "docker-compose.yml", "config"], cwd=tmp_path,
+                         capture_output=True, text=True)  # fmt: skip
+    assert ran.returncode == 0, ran.stderr
+    for service in ("db:", "redis:", "cms:", "worker:", "preview:", "web:"):
+        assert f"\n  {service}" in ran.stdout, service
+    assert "nginx-site.conf.template" in ran.stdout and "replicas: 2" in ran.stdout
+
+
+def nginx_config(tmp_path: Path, port: int, site_root: Path) -> Path:
+    """Debian's nginx around the project's site file, filled in as the nginx image does."""
+    site = Template((REPO / "deploy" / "nginx-site.conf.template").read_text())
+    (tmp_path / "site.conf").write_text(site.safe_substitute(NGINX_PORT=str(port), SITE_ROOT=str(site_root)))  # fmt: skip
+    user = "user root;\n" if os.geteuid() == 0 else ""
+    main = tmp_path / "nginx.conf"
+    main.write_text(
+        f"{user}worker_processes 1;\npid {tmp_path}/nginx.pid;\nerror_log {tmp_path}/error.log;\n"
+        "events {}\nhttp {\n  include /etc/nginx/mime.types;\n  default_type application/octet-stream;\n"
+        f"  access_log off;\n  client_body_temp_path {tmp_path}/body;\n  proxy_temp_path {tmp_path}/proxy;\n"
+        f"  fastcgi_temp_path {tmp_path}/fastcgi;\n  uwsgi_temp_path {tmp_path}/uwsgi;\n  scgi_temp_path {tmp_path}/scgi;\n"
+        f"  include {tmp_path}/site.conf;\n}}\n"
+    )  # fmt: skip
+    return main
+
+
+class Services:
+    def __init__(self, tmp_path: Path):
+        self.tmp, self.processes = tmp_path, []
+
+    def start(self, name: str, command: list[str], env: dict | None = None) -> None:
+        log = (self.tmp / f"{name}.log").open("w")
+        self.processes.append((name, subprocess.Popen(
+            command, cwd=REPO, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
+        )))  # fmt: skip
+
+    def logs(self) -> str:
+        return "\n".join(f"--- {p.name}\n{p.read_text()[-1500:]}" for p in self.tmp.glob("*.log"))
+
+    def stop(self) -> None:
+        for _, process in self.processes:
+            if process.poll() is None:
+                os.killpg(process.pid, 15)
+        for _, process in self.processes:
+            process.wait(20)
+
+
+@pytest.fixture
+def topology(live_server, published_sample, settings, tmp_path):
+    """CMS (gunicorn), two build workers, preview (gunicorn) and nginx, on free ports."""
+    if not Path(NGINX).exists():
+        pytest.skip("nginx is not installed (apt-get install nginx-light; .ci/run does this)")
+    cms_port, web_port, preview_port = free_port(), free_port(), free_port()
+    cms, web = f"http://127.0.0.1:{cms_port}", f"http://127.0.0.1:{web_port}"
+    public = tmp_path / "public"
+    env = production_env(
+        tmp_path, DATABASE_URL=_database_url(), MEDIA_ROOT=str(settings.MEDIA_ROOT),
+        PUBLIC_SITE_URL=web, BUILD_API_URL=f"{cms}/api/v2/", SITE_PUBLIC_DIR=str(public),
+        PREVIEW_URL=f"http://127.0.0.1:{preview_port}/",
+    )  # fmt: skip
+    settings.SITE_PUBLIC_DIR, settings.PUBLIC_SITE_URL = public, web
+    subprocess.run([sys.executable, "manage.py", "collectstatic", "--noinput", "-v0"], cwd=REPO,
+                   env=env, check=True)  # fmt: skip
+    services = Services(tmp_path)
+    services.start("cms", [sys.executable, "-m", "gunicorn", "cms.wsgi", "-b", f"127.0.0.1:{cms_port}", "-w", "2"], env)  # fmt: skip
+    for number in (1, 2):
+        services.start(f"worker{number}", [sys.executable, "manage.py", "build_worker"], env)
+    preview_env = {**env, "PREVIEW_API_URL": f"{cms}/api/v2/", "PUBLIC_DIR": str(public)}
+    services.start("preview", [sys.executable, "-m", "gunicorn", "site_builder.preview:application()",
+                               "-b", f"127.0.0.1:{preview_port}"], preview_env)  # fmt: skip
+    services.start("web", [NGINX, "-c", str(nginx_config(tmp_path, web_port, public / "current")),
+                           "-g", "daemon off;"])  # fmt: skip
+    try:
+        wait_for(lambda: _answers(f"{cms}/healthz/"), 60, "the CMS")
+        yield {"cms": cms, "web": web, "preview": f"http://127.0.0.1:{preview_port}", "public": public, "services": services}  # fmt: skip
+    finally:
+        services.stop()
+
+
+def _answers(url: str) -> bool:
+    try:
+        return requests.get(url, timeout=5).status_code < 500
+    except requests.ConnectionError:
+        return False
+
+
+def test_the_topology_serves_builds_and_caches_like_production(topology):
+    cms, web = topology["cms"], topology["web"]
+    health = requests.get(f"{cms}/healthz/", timeout=5)
+    assert health.status_code == 200 and health.json()["status"] == "ok"
+    build = settled(timeout=180)
+    assert build.status == Build.Status.LIVE, build.error + topology["services"].logs()
+
+    page = requests.get(f"{web}/solutions/cargo-bikes/", headers={"Accept-Encoding": "gzip"}, timeout=5)  # fmt: skip
+    assert page.status_code == 200 and "Cargo Bikes" in page.text
+    assert page.headers["Cache-Control"] == "no-cache" and page.headers.get("ETag")
+    assert page.headers.get("Content-Encoding") == "gzip"
+    again = requests.get(f"{web}/solutions/cargo-bikes/", headers={"If-None-Match": page.headers["ETag"]}, timeout=5)  # fmt: skip
+    assert again.status_code == 304
+    css = next(line.split('href="')[1].split('"')[0] for line in page.text.splitlines() if "stylesheet" in line)  # fmt: skip
+    asset = requests.get(web + css, timeout=5)
+    assert asset.headers["Cache-Control"] == "public, max-age=31536000, immutable"
+    missing = requests.get(f"{web}/no/such/page/", timeout=5)
+    assert missing.status_code == 404 and "Page not found" in missing.text
+    assert requests.get(f"{web}/assets/", timeout=5).status_code in (403, 404)  # no listing
+    assert requests.get(f"{web}/feed.xml", timeout=5).headers["Cache-Control"] == "no-cache"
+    assert gzip  # (requests decodes gzip itself; the header above shows it was used)
+
+    # an edit published in the CMS reaches nginx through the queue and a worker
+    draft = SolutionPage.objects.get(slug="cargo-bikes").get_latest_revision_as_object()
+    draft.summary = "Published through the production topology."
+    draft.save_revision().publish()
+    wait_for(lambda: "through the production topology" in requests.get(f"{web}/solutions/cargo-bikes/", timeout=5).text,
+             120, "the edit on nginx")  # fmt: skip
+    workers = {b.worker.rpartition(":")[2] for b in Build.objects.filter(status="live")}
+    assert workers  # builds ran in the worker processes, not here
+    assert str(os.getpid()) not in workers
