@@ -72,3 +72,19 @@ def public(snapshot, tmp_path) -> Path:
     out = tmp_path / "public"
     build(snapshot, out, site_url="https://solutions.example.org")
     return out
+
+
+@pytest.fixture
+def browser_page():
+    """A page in Debian's Chromium, driven by Playwright."""
+    from tests.browser import CHROMIUM, CHROMIUM_ARGS
+
+    if not Path(CHROMIUM).exists():
+        pytest.skip("Chromium is not installed (apt-get install chromium; .ci/run does this)")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        page = browser.new_page()
+        yield page
+        browser.close()

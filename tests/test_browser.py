@@ -2,33 +2,13 @@
 solution, the sector filter, and a search."""
 
 import re
-import shutil
 import threading
-from pathlib import Path
 
 import pytest
 from playwright.sync_api import expect
 
 from site_builder.serve import make_server
-
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-    "--disable-background-networking", "--disable-component-update", "--disable-sync",
-]  # fmt: skip
-
-
-@pytest.fixture
-def browser_page():
-    if not Path(CHROMIUM).exists():
-        pytest.skip("Chromium is not installed (apt-get install chromium; .ci/run does this)")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        page = browser.new_page()
-        yield page
-        browser.close()
+from tests.browser import EDITOR, PASSPHRASE, log_in
 
 
 @pytest.fixture
@@ -96,7 +76,7 @@ def cargo_bikes_id(published_sample):
 
     from cms.solutions.models import SolutionPage
 
-    User.objects.create_superuser("editor", "editor@example.org", "a long passphrase")
+    User.objects.create_superuser(EDITOR, "editor@example.org", PASSPHRASE)
     return SolutionPage.objects.get(slug="cargo-bikes").pk
 
 
@@ -105,11 +85,7 @@ def test_editor_edits_a_section_and_sees_it_in_the_live_preview(
 ):
     page_id = cargo_bikes_id
     page = browser_page
-    page.goto(f"{live_server.url}/admin/login/")
-    page.get_by_label("Username").fill("editor")
-    page.get_by_label("Password").fill("a long passphrase")
-    page.get_by_role("button", name="Sign in").click()
-    page.wait_for_url(f"{live_server.url}/admin/")
+    log_in(page, live_server.url)
 
     page.goto(f"{live_server.url}/admin/pages/{page_id}/edit/")
     editor = page.locator("[data-contents]").filter(has_text="Cargo bikes, many with").first

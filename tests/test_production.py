@@ -18,6 +18,7 @@ import requests
 
 from cms.publishing.models import Build
 from cms.solutions.models import SolutionPage
+from tests.browser import EDITOR, PASSPHRASE, log_in
 from tests.test_publishing import _database_url, settled, wait_for
 
 REPO = Path(__file__).resolve().parent.parent
@@ -154,7 +155,7 @@ def topology(live_server, published_sample, settings, tmp_path):
 def _answers(url: str) -> bool:
     try:
         return requests.get(url, timeout=5).status_code < 500
-    except requests.ConnectionError:
+    except requests.RequestException:  # not listening yet, or still starting
         return False
 
 
@@ -189,3 +190,97 @@ def test_the_topology_serves_builds_and_caches_like_production(topology):
     workers = {b.worker.rpartition(":")[2] for b in Build.objects.filter(status="live")}
     assert workers  # builds ran in the worker processes, not here
     assert str(os.getpid()) not in workers
+
+
+@pytest.fixture
+def editor(published_sample, settings):
+    """An editor account, set up before the browser starts (Playwright's sync API runs an
+    event loop in which Django refuses database calls)."""
+    from django.contrib.auth.models import User
+
+    from cms.solutions.models import SolutionIndexPage
+
+    # hashed as production checks it (the test settings' fast hasher is not in production)
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.PBKDF2PasswordHasher"]
+    User.objects.create_superuser(EDITOR, "editor@example.org", PASSPHRASE)
+    return {"solutions_index": SolutionIndexPage.objects.get().pk}
+
+
+def test_editor_to_reader_in_a_real_browser(topology, editor, browser_page, tmp_path):
+    """An editor creates, previews and publishes a page in the admin (gunicorn), follows the
+    build, reads the page through nginx, and unpublishes it again."""
+    from playwright.sync_api import expect
+
+    cms, web, page = topology["cms"], topology["web"], browser_page
+    page.set_default_timeout(20_000)
+    try:
+        log_in(page, cms)
+
+        # a new solution: title, summary, cover image, a section holding a list
+        page.goto(f"{cms}/admin/pages/add/solutions/solutionpage/{editor['solutions_index']}/")
+        page.locator("#id_title").fill("Solar Water Heaters")
+        page.locator("#id_summary").fill("Rooftop collectors that heat water with sunlight.")
+        page.locator("[data-contentpath='cover_image']").get_by_role("button", name="Choose an image").click()  # fmt: skip
+        page.locator("a.image-choice[title='Solar panels on a terraced roof']").click()
+        page.locator("#id_cover_alt").fill("Solar collectors on a roof")
+        page.locator("[data-contentpath='body'] .c-sf-add-button").first.click()
+        page.get_by_role("option", name="Section").click()
+        page.locator("#body-0-value-key").select_option("overview")
+        page.locator("#body-0-value-heading").fill("Overview")
+        page.locator("[data-contentpath='content'] .c-sf-add-button").first.click()
+        page.get_by_role("option", name="List").click()
+        items = page.locator("[data-contentpath='items']")
+        if items.locator("[contenteditable='true']").count() == 0:
+            items.locator(".c-sf-add-button").first.click()
+        items.locator("[contenteditable='true']").first.click()
+        page.keyboard.type("Heat water for free once installed")
+
+        page.get_by_role("tab", name="Taxonomy").click()
+        page.get_by_role("button", name="Add sector").click()
+        page.locator("[data-contentpath='sector']").get_by_role("button").first.click()
+        page.locator(".modal").get_by_role("link", name="Buildings").first.click()
+        page.locator("[data-contentpath='is_primary'] input[type=checkbox]").first.check()
+        page.get_by_role("tab", name="Content").click()
+
+        # preview in the real theme, then publish
+        page.get_by_role("button", name="Toggle preview").click()
+        inner = page.frame_locator("#w-preview-iframe").frame_locator("iframe")
+        expect(inner.locator("h1")).to_have_text("Solar Water Heaters", timeout=30_000)
+        page.get_by_role("button", name="More actions").click()
+        page.get_by_role("button", name="Publish").click()
+        expect(page.locator(".messages")).to_contain_text("goes live on the public site")
+
+        # the build finishes in the admin; “View live” leads to nginx
+        page.goto(f"{cms}/admin/site-builds/")
+        trigger = page.locator("li", has_text="Published “Solar Water Heaters”")
+        expect(trigger.get_by_role("link", name="View live")).to_be_visible(timeout=120_000)
+        with page.context.expect_page() as opened:
+            trigger.get_by_role("link", name="View live").click()
+        reader = opened.value
+        reader.wait_for_load_state()
+        assert reader.url == f"{web}/solutions/solar-water-heaters/"
+        expect(reader.locator("h1")).to_have_text("Solar Water Heaters")
+        expect(reader.locator("#overview li")).to_have_text("Heat water for free once installed")
+        assert reader.locator("figure.cover img").evaluate("img => img.complete && img.naturalWidth") > 0  # fmt: skip
+        reader.goto(f"{web}/sectors/buildings/")
+        expect(reader.get_by_role("link", name="Solar Water Heaters")).to_be_visible()
+        reader.goto(f"{web}/search/")
+        reader.locator("#search input").fill("collectors")
+        expect(reader.locator(".pagefind-ui__result-link").filter(has_text="Solar Water Heaters")).to_be_visible()  # fmt: skip
+        assert "Solar Water Heaters" in requests.get(f"{web}/feed.xml", timeout=5).text
+
+        # unpublish: gone from the site
+        page.goto(f"{cms}/admin/pages/{editor['solutions_index']}/")
+        page.get_by_role("link", name="Solar Water Heaters").first.click()
+        page_id = page.url.split("/admin/pages/")[1].split("/")[0]
+        page.goto(f"{cms}/admin/pages/{page_id}/unpublish/")
+        page.get_by_role("button", name="Yes, unpublish it").click()
+        page.goto(f"{cms}/admin/site-builds/")
+        gone = page.locator("tr[data-status='live']", has_text="Unpublished “Solar Water Heaters”")
+        expect(gone).to_be_visible(timeout=120_000)
+        assert requests.get(f"{web}/solutions/solar-water-heaters/", timeout=5).status_code == 404
+        assert "Solar Water Heaters" not in requests.get(f"{web}/feed.xml", timeout=5).text
+    except Exception:
+        page.screenshot(path=str(tmp_path / "failure.png"), full_page=True)
+        print(topology["services"].logs())
+        raise
