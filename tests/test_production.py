@@ -65,6 +65,23 @@ def test_production_settings_refuse_to_start_unsafe(tmp_path):
         assert ran.returncode != 0 and message in ran.stderr, (change, ran.stderr[-500:])
 
 
+@pytest.mark.django_db
+def test_setup_site_makes_no_default_admin_in_production(settings):
+    from io import StringIO
+
+    from django.contrib.auth.models import User
+    from django.core.management import call_command
+
+    settings.CREATE_LOCAL_ADMIN = False  # as cms.settings.production sets it (checked below)
+    out = StringIO()
+    call_command("setup_site", stdout=out)
+    assert not User.objects.exists() and "createsuperuser" in out.getvalue()
+    code = "import django; django.setup(); from django.conf import settings; print(settings.CREATE_LOCAL_ADMIN)"  # fmt: skip
+    ran = subprocess.run([sys.executable, "-c", code], cwd=REPO, env=production_env(Path(settings.MEDIA_ROOT)),
+                         capture_output=True, text=True)  # fmt: skip
+    assert ran.stdout.strip() == "False", ran.stderr
+
+
 def test_compose_file_is_valid_as_a_user_would_run_it(tmp_path):
     compose = shutil.which("docker-compose")
     if compose is None:

@@ -108,6 +108,7 @@ STATIC_ROOT = VAR_DIR / "static"
 STATIC_URL = "/static/"
 MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT", VAR_DIR / "media"))
 MEDIA_URL = "/media/"
+CREATE_LOCAL_ADMIN = True  # setup_site makes admin/admin for `make run`; never in production
 SERVE_MEDIA = True  # the CMS serves MEDIA_ROOT itself (see cms/urls.py)
 
 STORAGES = {

@@ -16,6 +16,7 @@ def _required(name: str) -> str:
 
 
 DEBUG = False
+CREATE_LOCAL_ADMIN = False
 if os.environ.get("DJANGO_DEBUG", "").lower() in ("1", "true", "yes", "on"):
     raise ImproperlyConfigured("DJANGO_DEBUG must be off in production.")
 SECRET_KEY = _required("DJANGO_SECRET_KEY")

@@ -1,5 +1,6 @@
 import os
 
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand
 
@@ -7,7 +8,10 @@ from cms.home.site_structure import ensure_site_structure
 
 
 class Command(BaseCommand):
-    help = "Create the site skeleton and, if missing, the local admin user. Safe to run twice."
+    help = (
+        "Create the site skeleton and, if missing and not in production, the local admin "
+        "user. Safe to run twice."
+    )
 
     def add_arguments(self, parser):
         parser.add_argument("--admin-user", default=os.environ.get("CMS_ADMIN_USER", "admin"))
@@ -20,6 +24,9 @@ class Command(BaseCommand):
         User = get_user_model()
         if User.objects.filter(username=admin_user).exists():
             password = "(unchanged)"
+        elif not settings.CREATE_LOCAL_ADMIN:
+            self.stdout.write("Site ready. Create an admin with: manage.py createsuperuser")
+            return
         else:
             User.objects.create_superuser(admin_user, f"{admin_user}@example.org", admin_password)
             password = admin_password
