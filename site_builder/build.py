@@ -118,7 +118,7 @@ def _build(snapshot: Path, public: Path, theme: str, site_url: str, search: bool
     staging = releases / f".building-{build_id}"
     settings = {**SITE_SETTINGS, "SITEURL": site_url.rstrip("/")}
     renderer = SiteRenderer(content, settings, theme_dir(theme))
-    site_key = renderer.site_key()
+    site_key = renderer.site_key
     previous = deploy.current(public)
     previous_keys = deploy.read_keys(public, previous) if previous else {}
     incremental = not full and previous_keys.get("site") == site_key
@@ -138,7 +138,7 @@ def _build(snapshot: Path, public: Path, theme: str, site_url: str, search: bool
             shown = "\n  ".join(problems[:20])
             more = f"\n  … and {len(problems) - 20} more" if len(problems) > 20 else ""
             raise BuildError(f"the new release failed its checks:\n  {shown}{more}")
-        changed = _changed_urls(previous_keys.get("files", {}), keys, staging, releases / str(previous))  # fmt: skip
+        changed = _changed_urls(previous_keys.get("files", {}), keys, staging, releases / previous if previous else None)  # fmt: skip
         deploy.write_keys(public, build_id, {"site": site_key, "files": keys})
         release = releases / build_id
         staging.rename(release)
@@ -175,7 +175,7 @@ def _render_changed(
     """
     old = previous_keys["files"]
     env = environment(renderer.theme)
-    site_key, keys, sitemap_urls, rendered = renderer.site_key(), {}, [], 0
+    site_key, keys, sitemap_urls, rendered = renderer.site_key, {}, [], 0
     for item in renderer.outputs():
         key = item.key(site_key)
         target = output / item.save_as
@@ -194,13 +194,17 @@ def _render_changed(
     return keys, rendered
 
 
-def _changed_urls(old: dict, new: dict, release: Path, previous: Path) -> list[str]:
+def _changed_urls(old: dict, new: dict, release: Path, previous: Path | None) -> list[str]:
     """URLs whose file is new, different or gone: what a CDN must purge."""
     changed = {url for name, (url, key) in new.items() if old.get(name, [None, None])[1] != key}
     changed |= {url for name, (url, _) in old.items() if name not in new}
     for name in ("feed.xml", "sitemap.xml", "robots.txt"):
-        before = previous / name
-        if not before.is_file() or before.read_bytes() != (release / name).read_bytes():
+        before = previous / name if previous else None
+        if (
+            before is None
+            or not before.is_file()
+            or before.read_bytes() != (release / name).read_bytes()
+        ):
             changed.add("/" + name)
     return sorted(changed)
 

@@ -26,7 +26,7 @@ class SnapshotGenerator(Generator):
 
     def generate_output(self, writer):
         self.context.update(self.renderer.global_context())
-        site_key = self.renderer.site_key()
+        site_key = self.renderer.site_key
         keys, sitemap_urls = self.settings["BUILD_KEYS"], []
         for output in self.renderer.outputs():
             writer.write_file(

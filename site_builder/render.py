@@ -7,6 +7,7 @@ import json
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import cached_property
 from pathlib import Path, PurePosixPath
 from typing import Any
 from xml.sax.saxutils import escape
@@ -132,8 +133,9 @@ class SiteRenderer:
             "organisations": self.content.organisations,
         }
 
+    @cached_property
     def site_key(self) -> str:
-        """What every page depends on: the theme and the site settings."""
+        """What every page depends on: the theme and the site settings (read once)."""
         settings = [self.settings[name] for name in ("SITENAME", "SITEURL", "SITE_DESCRIPTION")]
         return hashlib.sha256(json.dumps([theme_digest(self.theme), settings]).encode()).hexdigest()
 

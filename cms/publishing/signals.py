@@ -8,16 +8,13 @@ makes no build. Pages that are not live (a draft, a page scheduled for later) ma
 from django.db import transaction
 from django.db.models.signals import post_delete, post_save, pre_delete
 from django.dispatch import receiver
-from wagtail.images import get_image_model
 from wagtail.models import Page
 from wagtail.signals import page_published, page_slug_changed, page_unpublished, post_page_move
 
-from cms.api.views import pages_referring_to
+from cms.api.views import SHARED_MODELS, pages_referring_to
 from cms.solutions.models import Organisation, Source
 
 from .queue import request_build
-
-SHARED_MODELS = (Organisation, Source, get_image_model())
 
 
 def _later(kind: str, description: str, page=None, user=None) -> None:
@@ -68,7 +65,8 @@ def shared_record_changed(sender, instance, **kwargs):
         return
     label = sender._meta.verbose_name
     name = getattr(instance, "name", None) or getattr(instance, "title", None) or str(instance)
-    _later("snippet" if sender is not SHARED_MODELS[-1] else "image", f"Edited {label} “{name}”")
+    kind = "snippet" if sender in (Organisation, Source) else "image"
+    _later(kind, f"Edited {label} “{name}”")
 
 
 def _shown_on_live_pages(instance) -> bool:
