@@ -6,12 +6,13 @@ STAMP     := $(VENV)/.installed
 MANAGE    := $(PY) manage.py
 export DJANGO_SETTINGS_MODULE ?= cms.settings.dev
 
-.PHONY: help setup install run cms test lint format clean
+.PHONY: help setup install run cms test lint format clean bench
 
 help:
 	@echo "make run    set everything up; run the CMS (:8000/admin/) and the site (:8080)"
 	@echo "make test   install what the tests need and run the whole suite"
 	@echo "make setup  set up only (venv, install, migrate, admin user, sample content)"
+	@echo "make bench  publishing at scale: 1,000 and 10,000 pages (needs ../shared/corpus)"
 
 $(PY):
 	@python=$$(scripts/find-python) && echo "Using $$python" && $$python -m venv $(VENV)
@@ -45,3 +46,7 @@ format: install
 
 clean:
 	rm -rf $(VENV) var public .pytest_cache
+
+# Publishing at scale: sites of 1,000 and 10,000 solution pages (needs ../shared/corpus).
+bench: install
+	$(PY) -m bench scale $(BENCH_ARGS)

@@ -25,6 +25,7 @@ from rich.console import Console
 from rich.table import Table
 
 from content_export.export import export
+from content_export.snapshot import Snapshot
 
 from .sites import CORPUS, REPO, build_site, database_urls, serve
 
@@ -79,11 +80,10 @@ def grow_snapshot(base: Path, out: Path, solutions: int) -> None:
             document["title"] += f" ({copy + 1})"
             document["meta"]["slug"] += f"-{copy + 1}"
             document["meta"]["url_path"] = f"/solutions/{document['meta']['slug']}/"
-        name = f"pages/{document['id']}.json"
-        (out / name).write_text(json.dumps(document))
+        name, digest = Snapshot(out).write_page(document["id"], document)
         pages[str(document["id"])] = {
             "id": document["id"], "type": "solutions.SolutionPage", "title": document["title"],
-            "url_path": document["meta"]["url_path"], "file": name, "content_hash": "",
+            "url_path": document["meta"]["url_path"], "file": name, "content_hash": digest,
             "last_published_at": document.get("last_published_at"),
         }  # fmt: skip
     (out / "manifest.json").write_text(json.dumps({**manifest, "pages": pages}))

@@ -1,28 +1,31 @@
 """Build a release from a snapshot, check it, and make it live.
 
-    snapshot ─ Pelican + theme ─> releases/.building-<id>/ ─ images, search index, checks
-             ─> releases/<id>/ ─ atomic switch of public/current ─> prune old releases
+    snapshot ─ Pelican + theme, or only what changed ─> releases/.building-<id>/ ─ checks
+             ─> releases/<id>/ ─ atomic switch of public/current
+             ─> then: search index (search.py), old releases pruned, next copy staged
 
 A build or a check that fails leaves public/current as it was and says why.
 """
 
+import gc
 import logging
 import os
-import shutil
-import subprocess
-import sys
 import tempfile
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from jinja2 import Environment
 from pelican import Pelican
 from pelican.settings import read_settings
 
 from . import deploy
-from .checks import check_release
-from .content import SnapshotError, load
-from .render import SiteRenderer, environment, extra_files
+from .content import SiteContent, SnapshotError, load
+from .release import Written, default_jobs, write_release
+from .render import JINJA_ENVIRONMENT, SiteRenderer, environment
+from .search import update_search_index
 
 REPO = Path(__file__).resolve().parent.parent
 THEMES = REPO / "themes"
@@ -49,9 +52,7 @@ class BuildResult:
     files: int = 0
 
 
-def pelican_settings(
-    snapshot: Path, output: Path, theme: str, site_url: str, keys: dict | None = None
-) -> dict:
+def pelican_settings(snapshot: Path, output: Path, theme: str, site_url: str) -> dict:
     theme_path = theme_dir(theme)
     empty = Path(tempfile.mkdtemp(prefix="pelican-content-"))
     return read_settings(
@@ -61,9 +62,9 @@ def pelican_settings(
             "THEME": str(theme_path),
             "PLUGINS": ["site_builder.pelican_plugin"],
             "SNAPSHOT_PATH": str(snapshot),
-            "BUILD_KEYS": keys if keys is not None else {},
             **SITE_SETTINGS,
             "SITEURL": site_url.rstrip("/"),
+            "JINJA_ENVIRONMENT": JINJA_ENVIRONMENT,
             "TIMEZONE": "UTC",
             "DEFAULT_LANG": "en",
             "DIRECT_TEMPLATES": [],
@@ -93,19 +94,28 @@ def theme_dir(theme: str) -> Path:
 
 def build(
     snapshot: Path, public: Path, *, theme: str = "default", site_url: str = DEFAULT_SITE_URL,
-    search: bool = True, full: bool = False,
+    search: bool = True, prune: bool = True, full: bool = False, jobs: int | None = None,
 ) -> BuildResult:  # fmt: skip
     """Build a release from `snapshot` and make it live.
 
-    Incremental unless `full`: files whose inputs did not change since the live release are
-    linked from it, and only the rest is rendered. A change to the theme or the site settings
-    changes every file's key, and then Pelican renders the whole site.
+    Incremental unless `full`: only files whose inputs changed since the live release are
+    rendered. A change to the theme or the site settings changes every file's key, and then
+    Pelican renders the whole site, in `jobs` processes (default: one per core).
+
+    `search` updates the search index and `prune` removes old releases before returning.
+    The build worker passes False for both and does them in the background (upkeep.py), so
+    that a page is live as soon as its HTML is.
     """
-    with deploy.locked(public):
-        return _build(Path(snapshot), Path(public), theme, site_url, search, full)
+    with deploy.locked(public), _collector_paused():
+        result = _build(Path(snapshot), Path(public), theme, site_url, full, jobs or default_jobs())  # fmt: skip
+    if prune:
+        deploy.prune(public)
+    if search:
+        update_search_index(public)
+    return result
 
 
-def _build(snapshot: Path, public: Path, theme: str, site_url: str, search: bool, full: bool) -> BuildResult:  # fmt: skip
+def _build(snapshot: Path, public: Path, theme: str, site_url: str, full: bool, jobs: int) -> BuildResult:  # fmt: skip
     started = time.perf_counter()
     try:
         content = load(snapshot)
@@ -118,80 +128,75 @@ def _build(snapshot: Path, public: Path, theme: str, site_url: str, search: bool
     staging = releases / f".building-{build_id}"
     settings = {**SITE_SETTINGS, "SITEURL": site_url.rstrip("/")}
     renderer = SiteRenderer(content, settings, theme_dir(theme))
-    site_key = renderer.site_key
     previous = deploy.current(public)
     previous_keys = deploy.read_keys(public, previous) if previous else {}
-    incremental = not full and previous_keys.get("site") == site_key
+    incremental = not full and previous_keys.get("site") == renderer.site_key
     try:
         if incremental:
-            keys, rendered = _render_changed(renderer, staging, releases / previous, previous_keys)
+            old = previous_keys["files"]
+            if deploy.take_staged(public, previous, staging):  # a copy of the live release
+                written = write_release(renderer, _environment(renderer), staging, old_keys=old, strict=False)  # fmt: skip
+            else:
+                staging.mkdir()
+                written = write_release(renderer, _environment(renderer), staging, old_keys=old,
+                                        reuse=releases / previous, strict=False)  # fmt: skip
         else:
-            keys = _render(snapshot, staging, theme, site_url)
-            rendered = len(keys)
-        _copy_images(snapshot, staging, content.image_files())
-        if search:
-            _index_for_search(staging)
-        problems = check_release(
-            staging, [page["url"] for page in content.pages], skip=() if search else ("/pagefind/",)
-        )
-        if problems:
-            shown = "\n  ".join(problems[:20])
-            more = f"\n  … and {len(problems) - 20} more" if len(problems) > 20 else ""
+            written = _render_with_pelican(content, renderer, staging, theme, site_url, jobs)
+        if written.problems:
+            shown = "\n  ".join(written.problems[:20])
+            more = f"\n  … and {len(written.problems) - 20} more" if len(written.problems) > 20 else ""  # fmt: skip
             raise BuildError(f"the new release failed its checks:\n  {shown}{more}")
+        keys = written.keys
         changed = _changed_urls(previous_keys.get("files", {}), keys, staging, releases / previous if previous else None)  # fmt: skip
-        deploy.write_keys(public, build_id, {"site": site_key, "files": keys})
+        deploy.write_keys(public, build_id, {"site": renderer.site_key, "files": keys})
         release = releases / build_id
         staging.rename(release)
     except BaseException:
-        shutil.rmtree(staging, ignore_errors=True)
+        deploy.remove_tree(staging)
         raise
     deploy.activate(public, build_id)
-    deploy.prune(public)
     return BuildResult(
         build_id, release, len(content.pages), time.perf_counter() - started,
-        "incremental" if incremental else "full", rendered, changed, len(keys),
+        "incremental" if incremental else "full", written.rendered, changed, len(keys),
     )  # fmt: skip
 
 
-def _render(snapshot: Path, output: Path, theme: str, site_url: str) -> dict:
-    """Render the whole site with Pelican; return the key of each file written."""
-    keys: dict = {}
-    settings = pelican_settings(snapshot, output, theme, site_url, keys)
+def _render_with_pelican(
+    content: SiteContent, renderer: SiteRenderer, output: Path, theme: str, site_url: str, jobs: int
+) -> Written:
+    """Render the whole site with Pelican and our plugin (pelican_plugin.py)."""
+    settings = pelican_settings(content.root, output, theme, site_url)
+    settings["SNAPSHOT_CONTENT"], settings["BUILD_JOBS"] = content, jobs  # loaded once, above
     logging.getLogger("pelican").setLevel(logging.WARNING)
     try:
         Pelican(settings).run()
     except Exception as error:
         raise BuildError(f"Pelican could not render the site: {error!r}") from error
-    return keys
+    return settings["BUILD_WRITTEN"]
 
 
-def _render_changed(
-    renderer: SiteRenderer, output: Path, previous: Path, previous_keys: dict
-) -> tuple[dict, int]:
-    """Render the files whose key changed; link the others from the previous release.
+@contextmanager
+def _collector_paused() -> Iterator[None]:
+    """Python's cycle collector walks every object it tracks, and a snapshot of 10,000 pages
+    is millions of them: left on, it takes a third of a one-page build. Builds make little
+    cyclic garbage; what they make is collected after."""
+    gc.disable()
+    try:
+        yield
+    finally:
+        gc.enable()
 
-    Files are written into a new folder, never into the previous release: the live site
-    is not touched until the switch.
-    """
-    old = previous_keys["files"]
-    env = environment(renderer.theme)
-    site_key, keys, sitemap_urls, rendered = renderer.site_key, {}, [], 0
-    for item in renderer.outputs():
-        key = item.key(site_key)
-        target = output / item.save_as
-        target.parent.mkdir(parents=True, exist_ok=True)
-        if old.get(item.save_as, [None, None])[1] == key:
-            os.link(previous / item.save_as, target)
-        else:
-            target.write_text(renderer.render(env, item))
-            rendered += 1
-        keys[item.save_as] = [item.url, key]
-        if item.in_sitemap:
-            sitemap_urls.append(item.url)
-    for name, data in extra_files(renderer, sitemap_urls).items():
-        (output / name).parent.mkdir(parents=True, exist_ok=True)
-        (output / name).write_bytes(data)
-    return keys, rendered
+
+# The Jinja environment of the last theme built, kept by a worker between builds: its
+# compiled templates are what a one-page build would otherwise spend most time on.
+_ENVIRONMENTS: dict[str, Environment] = {}
+
+
+def _environment(renderer: SiteRenderer) -> Environment:
+    if renderer.site_key not in _ENVIRONMENTS:
+        _ENVIRONMENTS.clear()
+        _ENVIRONMENTS[renderer.site_key] = environment(renderer.theme)
+    return _ENVIRONMENTS[renderer.site_key]
 
 
 def _changed_urls(old: dict, new: dict, release: Path, previous: Path | None) -> list[str]:
@@ -207,24 +212,3 @@ def _changed_urls(old: dict, new: dict, release: Path, previous: Path | None) ->
         ):
             changed.add("/" + name)
     return sorted(changed)
-
-
-def _copy_images(snapshot: Path, output: Path, files: set[str]) -> None:
-    media = output / "media"
-    media.mkdir(parents=True, exist_ok=True)
-    for name in files:
-        source = snapshot / name
-        target = media / Path(name).name
-        try:
-            os.link(source, target)  # same file system: no copy needed
-        except OSError:
-            shutil.copy2(source, target)
-
-
-def _index_for_search(output: Path) -> None:
-    ran = subprocess.run(
-        [sys.executable, "-m", "pagefind", "--site", str(output), "--output-subdir", "pagefind"],
-        capture_output=True, text=True,
-    )  # fmt: skip
-    if ran.returncode != 0:
-        raise BuildError(f"Pagefind could not index the site: {ran.stderr.strip()[-500:]}")

@@ -89,16 +89,18 @@ def load(root: Path, *, replace: list[dict] = (), missing_ok: bool = False) -> S
         raise SnapshotError(f"{root / 'manifest.json'}: not valid JSON ({error})") from None
     pages, hashes = [], {}
     replaced = {page["id"] for page in replace}
+    read, folder = {}, f"{root}/"
     for entry in manifest["pages"].values():
         if entry["id"] in replaced:
             continue
-        path = root / entry["file"]
-        try:
-            page = json.loads(path.read_text())
-        except (OSError, ValueError) as error:
-            raise SnapshotError(f"{path}: cannot be read ({error})") from None
+        path = folder + entry["file"]
+        document = read[path] = _DOCUMENTS.get(path) or _read(path)
+        page = dict(document)  # derived fields (url, sector_pages, …) go on the copy
         pages.append(page)
         hashes[page["id"]] = entry["content_hash"]
+    if not replace:
+        _DOCUMENTS.clear()
+        _DOCUMENTS.update(read)
     for page in replace:
         data = json.dumps(page, sort_keys=True)
         pages.append(json.loads(data))
@@ -116,6 +118,20 @@ def load(root: Path, *, replace: list[dict] = (), missing_ok: bool = False) -> S
     content.organisations = _organisations(content.solutions)
     content.tags = _tags(content.solutions)
     return content
+
+
+# Page documents already parsed, by file. Page files are named by their content hash, so a
+# name read before has the same content: a worker building again after a one-page publish
+# parses one file, not ten thousand. Only the files of the last snapshot loaded are kept.
+_DOCUMENTS: dict[str, dict] = {}
+
+
+def _read(path: str) -> dict:
+    try:
+        with open(path, "rb") as handle:
+            return json.loads(handle.read())
+    except (OSError, ValueError) as error:
+        raise SnapshotError(f"{path}: cannot be read ({error})") from None
 
 
 def _link_sectors(content: SiteContent) -> None:

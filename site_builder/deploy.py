@@ -5,12 +5,18 @@
 
 The switch makes a new symlink beside `current` and renames it over `current`: a reader
 sees the old release or the new one, never a missing or half-written site.
+
+Making a release folder costs a file-system entry per file (about 2 s for 10,000 pages
+here), so it is done ahead of time: after a release goes live, `stage_next` makes a
+hard-linked copy of it, releases/.next-<live id>, and the next build takes that copy and
+changes only the files that changed. Old releases are removed the same way, off the
+publish path, at low priority.
 """
 
 import fcntl
 import json
 import os
-import shutil
+import subprocess
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
@@ -59,9 +65,21 @@ def prune(public: Path, keep: int = KEEP) -> list[str]:
     live = current(public)
     old = [b for b in releases(public)[:-keep] if b != live]
     for build_id in old:
-        shutil.rmtree(releases_dir(public) / build_id, ignore_errors=True)
         _keys_file(public, build_id).unlink(missing_ok=True)
+        remove_tree(releases_dir(public) / build_id)
     return old
+
+
+def remove_tree(path: Path) -> None:
+    """Delete a folder of many files at low priority: first renamed away (so that it is gone
+    at once for everyone else), then removed by `rm`, which is faster than Python for
+    tens of thousands of files."""
+    trash = path.with_name(f".trash-{path.name}")
+    try:
+        os.rename(path, trash)
+    except FileNotFoundError:
+        return
+    subprocess.run(["nice", "-n", "19", "rm", "-rf", "--", str(trash)], check=False)
 
 
 @contextmanager
@@ -77,9 +95,67 @@ def locked(public: Path) -> Iterator[None]:
 
 
 def remove_unfinished(public: Path) -> None:
-    """Remove what a build that was killed left half-written (never a release)."""
+    """Remove what a build or a copy that was killed left half-written (never a release).
+    Call with the build lock held."""
     for path in releases_dir(public).glob(".building-*"):
-        shutil.rmtree(path, ignore_errors=True)
+        remove_tree(path)
+    with _staging_lock(public, wait=False) as free:
+        if free:  # nobody is copying: a copy in progress would hold the lock
+            for path in [*releases_dir(public).glob(".copying-*"), *releases_dir(public).glob(".trash-*")]:  # fmt: skip
+                remove_tree(path)
+
+
+# --- the copy of the live release that the next build starts from --------------------------
+
+
+@contextmanager
+def _staging_lock(public: Path, *, wait: bool = True) -> Iterator[bool]:
+    """Held while a copy is made; yields False if not `wait` and someone holds it."""
+    releases_dir(public).mkdir(parents=True, exist_ok=True)
+    with open(releases_dir(public) / ".staging.lock", "w") as lock:
+        try:
+            fcntl.flock(lock, fcntl.LOCK_EX | (0 if wait else fcntl.LOCK_NB))
+        except BlockingIOError:
+            yield False
+            return
+        try:
+            yield True
+        finally:
+            fcntl.flock(lock, fcntl.LOCK_UN)
+
+
+def stage_next(public: Path) -> bool:
+    """Make releases/.next-<live id>, a hard-linked copy of the live release, unless there is
+    one already. Slow (every file); called after a release goes live, off the publish path.
+    Returns whether a copy was made."""
+    with _staging_lock(public):
+        live = current(public)
+        if live is None or (releases_dir(public) / f".next-{live}").is_dir():
+            return False
+        for stale in releases_dir(public).glob(".next-*"):  # copies of older releases
+            remove_tree(stale)
+        copying = releases_dir(public) / f".copying-{live}"
+        remove_tree(copying)
+        copied = subprocess.run(
+            ["nice", "-n", "19", "cp", "-al", "--", str(releases_dir(public) / live), str(copying)],
+            capture_output=True, text=True,
+        )  # fmt: skip
+        if copied.returncode != 0:
+            remove_tree(copying)
+            raise DeployError(f"could not copy release {live}: {copied.stderr.strip()}")
+        os.rename(copying, releases_dir(public) / f".next-{live}")
+        return True
+
+
+def take_staged(public: Path, build_id: str, into: Path) -> bool:
+    """Move the copy of release `build_id` to `into`, waiting if it is being made. False if
+    there is none: the caller starts from an empty folder."""
+    with _staging_lock(public):
+        try:
+            os.rename(releases_dir(public) / f".next-{build_id}", into)
+        except FileNotFoundError:
+            return False
+        return True
 
 
 def _keys_file(public: Path, build_id: str) -> Path:
@@ -89,13 +165,21 @@ def _keys_file(public: Path, build_id: str) -> Path:
 def write_keys(public: Path, build_id: str, keys: dict) -> None:
     """What each file of a release was rendered from (beside it, not served)."""
     _keys_file(public, build_id).write_text(json.dumps(keys, separators=(",", ":")))
+    _LAST_KEYS.clear()
+    _LAST_KEYS[str(_keys_file(public, build_id))] = keys
 
 
 def read_keys(public: Path, build_id: str) -> dict:
+    path = _keys_file(public, build_id)
+    if str(path) in _LAST_KEYS:  # this process wrote them: a worker's next build
+        return _LAST_KEYS[str(path)]
     try:
-        return json.loads(_keys_file(public, build_id).read_text())
+        return json.loads(path.read_text())
     except (OSError, ValueError):
         return {}
+
+
+_LAST_KEYS: dict[str, dict] = {}
 
 
 def rollback(public: Path, build_id: str | None = None) -> str:

@@ -4,10 +4,10 @@ exactly as the build would render it."""
 
 import hashlib
 import json
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
-from functools import cached_property
+from functools import cached_property, lru_cache
 from pathlib import Path, PurePosixPath
 from typing import Any
 from xml.sax.saxutils import escape
@@ -33,8 +33,10 @@ TEMPLATES = {
 }
 
 
+@lru_cache(maxsize=65536)
 def html(value: str | None, inline: bool = False) -> Markup:
-    """Content HTML, sanitised once more here: nothing executable reaches a reader."""
+    """Content HTML, sanitised once more here: nothing executable reaches a reader.
+    Cached: a summary is shown on its page, its sectors, tags and the index."""
     clean = nh3.clean(value or "", tags=ALLOWED_TAGS, attributes={"a": {"href"}}, link_rel=None)
     if inline and clean.startswith("<p>") and clean.endswith("</p>") and clean.count("<p>") == 1:
         clean = clean[3:-4]
@@ -55,12 +57,14 @@ def human_date(value: str) -> str:
 FILTERS = {"html": html, "media_url": media_url, "date": human_date, "slug": slugify}
 
 
+# Pelican's Jinja settings, and autoescape: titles and summaries are plain text that editors
+# write, and may hold "<" or "&". Content HTML comes through the `html` filter (sanitised).
+JINJA_ENVIRONMENT = {**DEFAULT_CONFIG["JINJA_ENVIRONMENT"], "autoescape": True}
+
+
 def environment(theme: Path) -> Environment:
     """A Jinja environment like the one Pelican gives its generators."""
-    env = Environment(
-        loader=FileSystemLoader(str(Path(theme) / "templates")),
-        **DEFAULT_CONFIG["JINJA_ENVIRONMENT"],
-    )
+    env = Environment(loader=FileSystemLoader(str(Path(theme) / "templates")), **JINJA_ENVIRONMENT)
     env.filters.update(FILTERS)
     return env
 
@@ -90,16 +94,20 @@ def _card(solution: dict) -> list:
     return [solution["url"], solution["title"], solution.get("summary", ""), sectors]
 
 
+_CARDS: dict[tuple, Markup] = {}
+
+
 @dataclass
 class Output:
     """One file of the site. `inputs` is everything it shows that is not in the theme or
     the site settings: two builds whose inputs are equal write the same bytes, so an
-    incremental build reuses the file instead of rendering it again."""
+    incremental build reuses the file instead of rendering it again. The template's
+    context is made only when the file is rendered (`make_context`)."""
 
     url: str
     template: str
     title: str
-    context: dict
+    make_context: Callable[[], dict]
     inputs: Any = field(default_factory=list)
     in_sitemap: bool = True
 
@@ -109,8 +117,22 @@ class Output:
         return path + "index.html" if self.url.endswith("/") else path
 
     def key(self, site_key: str) -> str:
+        """A hash of what the file is made of. A worker remembers the key of each file's
+        inputs: comparing them again is much cheaper than hashing them again."""
+        known = _KEYS.get(self.save_as)
+        if known is not None and known[0] == (site_key, self.template, self.title) and known[1] == self.inputs:  # fmt: skip
+            return known[2]
         data = json.dumps([site_key, self.template, self.title, self.inputs], sort_keys=True)
-        return hashlib.sha256(data.encode()).hexdigest()[:32]
+        key = hashlib.sha256(data.encode()).hexdigest()[:32]
+        _KEYS[self.save_as] = ((site_key, self.template, self.title), self.inputs, key)
+        return key
+
+
+_KEYS: dict[str, tuple] = {}  # save_as -> (what, inputs, key) of the last build
+
+
+def _fixed(context: dict) -> Callable[[], dict]:
+    return lambda: context
 
 
 class SiteRenderer:
@@ -145,27 +167,31 @@ class SiteRenderer:
         for page in content.pages:
             yield self.page(page)
         yield Output(
-            "/organisations/", "organisation_index", "Organisations", {"section": "organisations"},
+            "/organisations/", "organisation_index", "Organisations", _fixed({"section": "organisations"}),
             [[o.url, o.name, o.abbreviation, len(o.mentions)] for o in content.organisations],
         )  # fmt: skip
         for organisation in content.organisations:
             yield Output(
                 organisation.url, "organisation", organisation.name,
-                {"organisation": organisation, "section": "organisations",
-                 "description": f"Where the catalogue names {organisation.name}."},
+                _fixed({"organisation": organisation, "section": "organisations",
+                        "description": f"Where the catalogue names {organisation.name}."}),
                 [organisation.abbreviation, organisation.website,
                  [[m["solution"]["url"], m["solution"]["title"], m["note"]] for m in organisation.mentions]],
             )  # fmt: skip
         for tag in content.tags:
             inputs = [tag.name, [_card(s) for s in tag.solutions]]
-            yield Output(tag.url, "tag", f"Tagged {tag.name}", {"tag": tag}, inputs)
+            yield Output(tag.url, "tag", f"Tagged {tag.name}", _fixed({"tag": tag}), inputs)
         for old_url, target in sorted(content.redirects.items()):
-            yield Output(old_url, "redirect", "Moved", {"target": target}, [target], in_sitemap=False)  # fmt: skip
-        yield Output("/search/", "search", "Search", {"section": "search"})
-        yield Output("/404.html", "404", "Page not found", {}, in_sitemap=False)
+            yield Output(old_url, "redirect", "Moved", _fixed({"target": target}), [target], in_sitemap=False)  # fmt: skip
+        yield Output("/search/", "search", "Search", _fixed({"section": "search"}))
+        yield Output("/404.html", "404", "Page not found", _fixed({}), in_sitemap=False)
 
     def page(self, page: dict) -> Output:
-        template, section = TEMPLATES[page["type"]]
+        template, _ = TEMPLATES[page["type"]]
+        return Output(page["url"], template, page["title"], lambda: self.page_context(page), self.page_inputs(page))  # fmt: skip
+
+    def page_context(self, page: dict) -> dict:
+        _, section = TEMPLATES[page["type"]]
         cover = (page.get("cover") or {}).get("image")
         context = {
             "page": page,
@@ -176,7 +202,7 @@ class SiteRenderer:
         }
         if page["type"] == "home.HomePage":
             context["recent"] = self.recent[:6]
-        return Output(page["url"], template, page["title"], context, self.page_inputs(page))
+        return context
 
     def page_inputs(self, page: dict) -> list:
         """The page's own document, and what it shows of other pages."""
@@ -200,12 +226,31 @@ class SiteRenderer:
     def render(self, env: Environment, output: Output) -> str:
         """Render one output the way Pelican's writer does (global context, then its own)."""
         context = {**self.global_context(), **self.local_context(output)}
+        context["card"] = lambda solution: self.card(env, solution)
         return env.get_template(output.template + ".html").render(context)
+
+    def card(self, env: Environment, solution: dict) -> Markup:
+        """A solution's card (macros.solution_card), rendered once for what it shows: the
+        index, sector, tag and home pages show the same cards, and a worker keeps them
+        between builds."""
+        sectors = tuple(sector["meta"]["slug"] for sector in solution["sector_pages"])
+        key = (
+            self.site_key,
+            solution["url"],
+            solution["title"],
+            solution.get("summary", ""),
+            sectors,
+        )
+        if key not in _CARDS:
+            if len(_CARDS) > 100_000:
+                _CARDS.clear()
+            _CARDS[key] = env.get_template("macros.html").module.solution_card(solution)
+        return _CARDS[key]
 
     @staticmethod
     def local_context(output: Output) -> dict:
         json_ld = {"@context": "https://schema.org", "@type": "WebPage", "name": output.title}
-        return {"json_ld": json_ld, **output.context, "title": output.title, "page_url": output.url}  # fmt: skip
+        return {"json_ld": json_ld, **output.make_context(), "title": output.title, "page_url": output.url}  # fmt: skip
 
     def json_ld(self, page: dict) -> dict:
         url = self.settings["SITEURL"] + page["url"]

@@ -12,6 +12,7 @@ from bs4 import BeautifulSoup
 
 from cms.solutions.models import SolutionPage
 from content_export.export import export
+from content_export.snapshot import Snapshot
 from site_builder import deploy
 from site_builder.build import BuildError, build
 from site_builder.checks import check_release, parse_errors
@@ -116,12 +117,13 @@ def test_no_script_or_event_handler_from_content_reaches_the_site(api_url, tmp_p
 
 def test_failed_build_leaves_the_live_release_untouched(public, snapshot):
     live = deploy.current(public)
-    entry = next(e for e in _manifest(snapshot)["pages"].values() if e["url_path"].endswith("/cargo-bikes/"))  # fmt: skip
-    page_file = snapshot / entry["file"]
-    document = json.loads(page_file.read_text())
+    manifest = _manifest(snapshot)
+    entry = next(e for e in manifest["pages"].values() if e["url_path"].endswith("/cargo-bikes/"))  # fmt: skip
+    document = json.loads((snapshot / entry["file"]).read_text())
     document["summary"] = "changed"
     document["body"].append({"type": "paragraph", "value": '<p><a href="/gone/">gone</a></p>'})
-    page_file.write_text(json.dumps(document))
+    entry["file"], entry["content_hash"] = Snapshot(snapshot).write_page(document["id"], document)
+    Snapshot(snapshot).commit(manifest)  # as an export of a broken page would
     with pytest.raises(BuildError, match="link to missing /gone/"):
         build(snapshot, public)
     assert deploy.current(public) == live

@@ -3,8 +3,10 @@ retry of its own):
 
 - Coalescing: at most one pending and one running build (database constraints). A trigger
   that arrives while a build is pending joins it.
-- Quiet period: a pending build starts once no trigger came for BUILD_QUIET_SECONDS, but no
-  later than BUILD_MAX_WAIT_SECONDS after its first trigger; a bulk publish makes one build.
+- Quiet period: a lone trigger starts its build at once (BUILD_START_SECONDS). A trigger that
+  comes within BUILD_QUIET_SECONDS of another is part of a burst: its build starts once no
+  trigger came for BUILD_QUIET_SECONDS, but no later than BUILD_MAX_WAIT_SECONDS after its
+  first trigger. A bulk publish makes one or two builds.
 - A running build writes a heartbeat. A build whose worker died (no heartbeat, or its
   process is gone) is marked failed and run again.
 - A failed build is retried with backoff, BUILD_MAX_ATTEMPTS times in all, unless the
@@ -56,7 +58,7 @@ def request_build(
                 if created:
                     build = Build.objects.create(
                         full=full, attempt=attempt,
-                        not_before=now + _seconds("BUILD_QUIET_SECONDS") + timedelta(seconds=delay),
+                        not_before=now + _first_wait(now) + timedelta(seconds=delay),
                     )  # fmt: skip
                 else:
                     quiet_until = min(
@@ -78,6 +80,13 @@ def request_build(
             transaction.on_commit(lambda build_id=build.pk: _enqueue(build_id))
         return build
     raise RuntimeError(f"could not queue a build: {problem}")
+
+
+def _first_wait(now) -> timedelta:
+    """A lone publish starts its build at once (BUILD_START_SECONDS); one that comes within
+    the quiet period of another is part of a burst, and waits for the burst to end."""
+    burst = BuildTrigger.objects.filter(created_at__gte=now - _seconds("BUILD_QUIET_SECONDS"))
+    return _seconds("BUILD_QUIET_SECONDS" if burst.exists() else "BUILD_START_SECONDS")
 
 
 def public_path(page) -> str:

@@ -4,6 +4,7 @@ Both run on the "builds" task backend: django-tasks-db by default (`manage.py bu
 runs the database worker), django-tasks-rq on Redis when REDIS_URL is set (RQ workers).
 """
 
+import functools
 import logging
 import time
 from pathlib import Path
@@ -15,6 +16,7 @@ from content_export.client import ExportError
 from content_export.export import export
 from site_builder.build import BuildError
 from site_builder.build import build as build_site
+from site_builder.upkeep import Upkeep
 
 from . import queue, webhooks
 from .models import Build
@@ -43,19 +45,28 @@ def run_build(build_id: int) -> str:
             queue.fail(build, Exception(message), retry=True)
             return f"build #{build.pk} failed: {message}"
     queue.finish(build, result)
+    upkeep().after_release()
     webhooks.send_deployed(build)
     logger.info("build #%s live: %s (%s)", build.pk, result.build_id, result.mode)
     return f"build #{build.pk} live as {result.build_id}"
 
 
 def publish_site(build: Build):
-    """Export what changed from the CMS's public API, then build and switch the site."""
+    """Export what changed from the CMS's public API, then build and switch the site. The
+    search index and old releases are seen to afterwards, in the background (upkeep)."""
     public = Path(settings.SITE_PUBLIC_DIR)
     export(settings.BUILD_API_URL, public / "snapshot", full=build.full)
     return build_site(
         public / "snapshot", public, theme=settings.SITE_THEME,
-        site_url=settings.PUBLIC_SITE_URL, full=build.full,
+        site_url=settings.PUBLIC_SITE_URL, full=build.full, search=False, prune=False,
     )  # fmt: skip
+
+
+@functools.cache
+def upkeep() -> Upkeep:
+    """This worker process's background jobs (one set per process: builds run in the
+    worker's own process, so the snapshot and templates stay loaded between builds)."""
+    return Upkeep(Path(settings.SITE_PUBLIC_DIR))
 
 
 @task(backend="builds", queue_name="builds")

@@ -158,9 +158,10 @@ if REDIS_URL:
 BUILD_API_URL = os.environ.get("BUILD_API_URL", "http://127.0.0.1:8000/api/v2/")
 SITE_PUBLIC_DIR = Path(os.environ.get("SITE_PUBLIC_DIR", BASE_DIR / "public"))
 SITE_THEME = os.environ.get("SITE_THEME", "default")
+BUILD_START_SECONDS = float(os.environ.get("BUILD_START_SECONDS", 0.05))
 BUILD_QUIET_SECONDS = float(os.environ.get("BUILD_QUIET_SECONDS", 2.0))
-BUILD_MAX_WAIT_SECONDS = float(os.environ.get("BUILD_MAX_WAIT_SECONDS", 20))
-BUILD_POLL_SECONDS = 0.2
+BUILD_MAX_WAIT_SECONDS = float(os.environ.get("BUILD_MAX_WAIT_SECONDS", 30))
+BUILD_POLL_SECONDS = 0.1
 BUILD_HEARTBEAT_SECONDS = 2.0
 BUILD_STALE_SECONDS = float(os.environ.get("BUILD_STALE_SECONDS", 30))
 BUILD_MAX_ATTEMPTS = int(os.environ.get("BUILD_MAX_ATTEMPTS", 3))

@@ -1,0 +1,159 @@
+"""The publishing-at-scale benchmark (`make bench`): for sites of 1,000 and 10,000 solution
+pages, all measured in one run on this machine:
+
+- full export of the CMS (content_export over HTTP) and incremental export of one edit;
+- full build (ours, Pelican with the snapshot plugin, in processes) against plain Pelican
+  building the same pages from the corpus Markdown, and the Pagefind index;
+- publish → live for 20 one-page edits (p50, p95), an unpublish, and an edit of the
+  organisation named on the most pages: from the save returning to the static server
+  serving the change, with `manage.py build_worker` (database queue) and `site_builder
+  serve`, as `make run` runs them;
+- the peak memory (RSS) of each.
+
+    python -m bench scale                         # 1,000 and 10,000
+    python -m bench scale --sizes 1000 --edits 5 --json var/bench/scale.json
+
+Prints a table and writes it as JSON; asserts nothing. Sites are the Climate Tech Handbook
+corpus imported into the CMS and grown with copies of its pages (bench/grow.py).
+"""
+
+import argparse
+import json
+import os
+import platform
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+
+from rich.console import Console
+from rich.table import Table
+
+from .build_bench import PELICAN_SETTINGS, markdown_sources, run_measured
+from .sites import CORPUS, REPO, build_site, database_urls, django_env, free_port, serve
+
+OUR_BUILD = """
+import sys
+from pathlib import Path
+from site_builder.build import build
+build(Path(sys.argv[1]), Path(sys.argv[2]), search=False, full=True)
+"""
+SEARCH_INDEX = """
+import sys
+from site_builder.search import update_search_index
+update_search_index(sys.argv[1])
+"""
+
+
+def _probe(env: dict, *args: str) -> dict:
+    ran = subprocess.run([sys.executable, "-m", "bench.scale_probe", *args], cwd=REPO, env=env,
+                         capture_output=True, text=True)  # fmt: skip
+    if ran.returncode != 0:
+        raise RuntimeError(f"the probe failed:\n{ran.stderr[-3000:]}")
+    return json.loads(ran.stdout.strip().splitlines()[-1])
+
+
+def _vm_hwm(pid: int) -> float:
+    """Peak RSS (MB) of a running process, from /proc."""
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) / 1024
+    return 0.0
+
+
+def measure(size: int, workdir: Path, edits: int) -> dict:
+    url = database_urls(["sqlite"], workdir)["sqlite"]
+    print(f"[{size}] making the site in the CMS…", file=sys.stderr)
+    started = time.perf_counter()
+    build_site(url, workdir, str(size))
+    row: dict = {"solution_pages": size, "make_site_s": time.perf_counter() - started}
+    snapshot, public, port = workdir / f"snapshot-{size}", workdir / f"public-{size}", free_port()
+    with serve(url, workdir) as api:
+        env = {**django_env(url, workdir), "SITE_PUBLIC_DIR": str(public), "BUILD_API_URL": api,
+               "PUBLIC_SITE_URL": f"http://127.0.0.1:{port}"}  # fmt: skip
+        print(f"[{size}] full export…", file=sys.stderr)
+        row["full_export_s"], row["full_export_mb"] = run_measured(
+            [sys.executable, "-m", "content_export", "--api", api, "--out", str(snapshot), "--full"], cwd=REPO)  # fmt: skip
+        row.update(_probe(env, "export", api, str(snapshot), "5"))
+
+        print(f"[{size}] full builds…", file=sys.stderr)
+        row["full_build_s"], row["full_build_mb"] = run_measured([sys.executable, "-c", OUR_BUILD, str(snapshot), str(workdir / f"full-{size}")], cwd=REPO)  # fmt: skip
+        row["search_index_s"], row["search_index_mb"] = run_measured([sys.executable, "-c", SEARCH_INDEX, str(workdir / f"full-{size}")], cwd=REPO)  # fmt: skip
+        markdown = workdir / f"markdown-{size}"
+        markdown_sources(markdown, size)
+        (workdir / "pelicanconf.py").write_text(PELICAN_SETTINGS)
+        row["pelican_s"], row["pelican_mb"] = run_measured(
+            [sys.executable, "-m", "pelican", str(markdown), "-o", str(workdir / f"pelican-{size}"),
+             "-s", str(workdir / "pelicanconf.py"), "-q"], cwd=workdir)  # fmt: skip
+        row["pelican_over_ours"] = row["pelican_s"] / row["full_build_s"]
+
+        print(f"[{size}] publish → live…", file=sys.stderr)
+        shutil.copytree(snapshot, public / "snapshot")  # the worker starts from the full export
+        worker = subprocess.Popen([sys.executable, "manage.py", "build_worker"], cwd=REPO, env=env,
+                                  stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)  # fmt: skip
+        static = subprocess.Popen([sys.executable, "-m", "site_builder", "serve", "--out", str(public),
+                                   "--port", str(port)], cwd=REPO, stdout=subprocess.DEVNULL)  # fmt: skip
+        try:
+            subprocess.run([sys.executable, "manage.py", "build_site", "--wait"], cwd=REPO, env=env,
+                           check=True, stdout=subprocess.DEVNULL)  # fmt: skip
+            row.update(_probe(env, "publish", f"http://127.0.0.1:{port}", str(public), str(edits)))
+            row["worker_mb"] = _vm_hwm(worker.pid)
+        finally:
+            worker.terminate()
+            static.terminate()
+            worker.wait(30)
+            static.wait(30)
+    return row
+
+
+COLUMNS = [
+    ("solution pages", lambda r: f"{r['solution_pages']:,}"),
+    ("full export", lambda r: f"{r['full_export_s']:.1f} s ({r['full_export_mb']:.0f} MB)"),
+    ("incremental export, one edit", lambda r: f"{r['incremental_export_ms']:.0f} ms"),
+    ("full build, ours", lambda r: f"{r['full_build_s']:.1f} s ({r['full_build_mb']:.0f} MB)"),
+    ("plain Pelican", lambda r: f"{r['pelican_s']:.1f} s ({r['pelican_mb']:.0f} MB)"),
+    ("Pelican ÷ ours", lambda r: f"{r['pelican_over_ours']:.1f}×"),
+    ("search index", lambda r: f"{r['search_index_s']:.1f} s ({r['search_index_mb']:.0f} MB)"),
+    (
+        "publish → live p50 / p95",
+        lambda r: f"{r['publish_p50_s']:.2f} / {r['publish_p95_s']:.2f} s",
+    ),
+    ("unpublish → gone", lambda r: f"{r['unpublish_s']:.2f} s"),
+    (
+        "organisation edit → live",
+        lambda r: f"{r['organisation_s']:.2f} s ({r['organisation_pages']} pages)",
+    ),
+    ("worker peak", lambda r: f"{r['worker_mb']:.0f} MB"),
+]
+
+
+def main(argv: list[str]) -> int:
+    parser = argparse.ArgumentParser(prog="python -m bench scale")
+    parser.add_argument("--sizes", default="1000,10000")
+    parser.add_argument("--edits", type=int, default=20)
+    parser.add_argument("--json", type=Path, default=REPO / "var" / "bench" / "scale.json")
+    args = parser.parse_args(argv)
+    if not CORPUS.is_dir():
+        print(f"The corpus is needed: {CORPUS} is missing.", file=sys.stderr)
+        return 1
+    rows = []
+    for size in (int(s) for s in args.sizes.split(",")):
+        with tempfile.TemporaryDirectory(prefix=f"bench-scale-{size}-") as tmp:
+            rows.append(measure(size, Path(tmp), args.edits))
+    table = Table(title=f"Publishing at scale ({os.cpu_count()} cores; SQLite, database queue)")
+    for name, _ in COLUMNS:
+        table.add_column(name, justify="right")
+    for row in rows:
+        table.add_row(*(show(row) for _, show in COLUMNS))
+    Console(width=220).print(table)
+    args.json.parent.mkdir(parents=True, exist_ok=True)
+    args.json.write_text(json.dumps({
+        "measured_at": datetime.now(UTC).isoformat(timespec="seconds"),
+        "machine": {"cores": os.cpu_count(), "python": platform.python_version()},
+        "command": "python -m bench scale " + " ".join(argv), "rows": rows,
+    }, indent=2))  # fmt: skip
+    print(f"written to {args.json}", file=sys.stderr)
+    return 0

@@ -1,0 +1,182 @@
+"""Write the files of one release: render the pages whose inputs changed, keep the rest, and
+check every page written. Full builds (inside Pelican, see pelican_plugin.py) and
+incremental builds (build.py) both come through `write_release`, so they write the same
+bytes.
+
+A release folder starts either empty, with the files that did not change hard-linked from
+the previous release (`reuse`), or as a hard-linked copy of the previous release made ahead
+of time (deploy.stage_next). In both cases a file is written to a temporary name and renamed
+over its place: a file shared with the live release is never written to.
+
+Many pages are rendered in forked processes (`jobs`): the snapshot is loaded once, before
+the fork, and each process renders and checks its share and writes it straight to disk, so
+no page's HTML is held in memory longer than it takes to write it.
+"""
+
+import gc
+import multiprocessing
+import os
+import shutil
+import warnings
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from jinja2 import Environment
+
+from .checks import check_page, kind_of
+from .render import Output, SiteRenderer, extra_files, media_url
+
+PARALLEL_FROM = 200  # below this many pages, forking costs more than it saves
+SEARCH_LINK = Path("../../search/current")  # releases/<id>/pagefind -> public/search/current
+
+
+@dataclass
+class Written:
+    keys: dict  # save_as -> [url, key] for every page of the release
+    rendered: int  # pages rendered (the others were reused)
+    problems: list[str] = field(default_factory=list)
+
+
+def default_jobs() -> int:
+    return len(os.sched_getaffinity(0))
+
+
+def write_release(
+    renderer: SiteRenderer, env: Environment, folder: Path, *, old_keys: dict | None = None,
+    reuse: Path | None = None, strict: bool = True, jobs: int = 1,
+) -> Written:  # fmt: skip
+    """Bring `folder` to the release for `renderer`'s snapshot.
+
+    `old_keys` are the keys of the release that `folder` is a copy of (or that `reuse`
+    names): files whose key is unchanged are not rendered again. `strict` also parses one
+    page of each kind as strict HTML (needed when the templates may have changed).
+    """
+    folder, old_keys = Path(folder), old_keys or {}
+    site_key = renderer.site_key
+    keys, sitemap, to_render = {}, [], []
+    for item in renderer.outputs():
+        key = item.key(site_key)
+        keys[item.save_as] = [item.url, key]
+        if item.in_sitemap:
+            sitemap.append(item.url)
+        if old_keys.get(item.save_as, [None, None])[1] != key:
+            to_render.append(item)
+        elif reuse is not None:
+            _link(reuse / item.save_as, folder / item.save_as)
+    for name in old_keys.keys() - keys.keys():  # pages gone since the previous release
+        _remove(folder, name)
+    extras = extra_files(renderer, sitemap)
+    for name, data in extras.items():
+        _write(folder / name, data)
+    media = _media(renderer, folder)
+    _link_search_index(folder)
+    known = set(keys) | set(extras) | {f"media/{name}" for name in media}
+    problems = _render_all(renderer, env, folder, to_render, known, strict, jobs)
+    return Written(keys, len(to_render), problems)
+
+
+# --- rendering, in this process or in several ----------------------------------------------
+
+# What the forked processes render: set just before the fork, read by _render_share.
+_JOB: tuple = ()
+
+
+def _render_all(
+    renderer: SiteRenderer, env: Environment, folder: Path, items: list[Output],
+    known: set[str], strict: bool, jobs: int,
+) -> list[str]:  # fmt: skip
+    global _JOB
+    if jobs <= 1 or len(items) < PARALLEL_FROM:
+        return _render(renderer, env, folder, items, known, strict)
+    _JOB = (renderer, env, folder, items, known, strict, jobs)
+    for name in env.list_templates():  # compiled before the fork, not once in each child
+        env.get_template(name)
+    gc.freeze()  # the snapshot stays shared with the children, not copied page by page
+    try:
+        with warnings.catch_warnings():
+            # Python warns that fork() in a process with threads (a worker's heartbeat) may
+            # deadlock a child that takes a lock another thread held. The children only
+            # render loaded templates and write files.
+            warnings.simplefilter("ignore", DeprecationWarning)
+            with multiprocessing.get_context("fork").Pool(jobs) as pool:
+                shares = pool.map(_render_share, range(jobs))
+    finally:
+        _JOB = ()
+        gc.unfreeze()
+    return [problem for share in shares for problem in share]
+
+
+def _render_share(number: int) -> list[str]:
+    renderer, env, folder, items, known, strict, jobs = _JOB
+    return _render(renderer, env, folder, items[number::jobs], known, strict)
+
+
+def _render(
+    renderer: SiteRenderer, env: Environment, folder: Path, items: list[Output],
+    known: set[str], strict: bool,
+) -> list[str]:  # fmt: skip
+    problems, parsed_kinds = [], set()
+    for item in items:
+        text = renderer.render(env, item)
+        kind = kind_of(item.save_as)
+        parse = strict and kind not in parsed_kinds
+        parsed_kinds.add(kind)
+        problems += check_page("/" + item.save_as, text, known, parse=parse)
+        _write(folder / item.save_as, text.encode())
+    return problems
+
+
+# --- files ----------------------------------------------------------------------------------
+
+
+def _write(path: Path, data: bytes) -> None:
+    """Write beside, then rename over: a hard link shared with another release is replaced,
+    never written through."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    temporary = path.with_name(f".{path.name}.tmp")
+    temporary.write_bytes(data)
+    os.replace(temporary, path)
+
+
+def _link(source: Path, target: Path) -> None:
+    target.parent.mkdir(parents=True, exist_ok=True)
+    os.link(source, target)
+
+
+def _remove(folder: Path, name: str) -> None:
+    """Remove a page's file, and its folder when nothing else is left in it."""
+    path = folder / name
+    path.unlink(missing_ok=True)
+    parent = path.parent
+    while parent != folder:
+        try:
+            parent.rmdir()
+        except OSError:  # not empty
+            break
+        parent = parent.parent
+
+
+def _media(renderer: SiteRenderer, folder: Path) -> set[str]:
+    """Images the pages show, linked from the snapshot; images no page shows are removed."""
+    media = folder / "media"
+    media.mkdir(parents=True, exist_ok=True)
+    wanted = {media_url(name).rsplit("/", 1)[1]: name for name in renderer.content.image_files()}
+    for present in os.listdir(media):
+        if present not in wanted:
+            (media / present).unlink()
+    for name, file in wanted.items():
+        if not (media / name).exists():
+            source = renderer.content.root / file
+            try:
+                os.link(source, media / name)  # the same file system: no copy needed
+            except OSError:
+                shutil.copy2(source, media / name)
+    return set(wanted)
+
+
+def _link_search_index(folder: Path) -> None:
+    """The search index is built after the release goes live (see search.py); every release
+    reaches the newest one through this link."""
+    link = folder / "pagefind"
+    if not link.is_symlink():
+        link.symlink_to(SEARCH_LINK)

@@ -1,0 +1,129 @@
+"""Property: however the content changes, building after each change (incrementally, in one
+warm process, as a worker does) ends with exactly the files of a full build of the final
+content.
+
+The sample content is exported from the CMS once; hypothesis then draws sequences of the
+changes an export can bring (a title or summary edited, a page unpublished, a page added,
+a solution moved to another sector, an organisation renamed on every page that names it,
+a slug changed with its redirect) and applies them to a copy of that snapshot, the way the
+exporter writes them (content-addressed page files, then the manifest).
+"""
+
+import json
+import shutil
+from pathlib import Path
+
+from hypothesis import HealthCheck, Phase, given, settings
+from hypothesis import strategies as st
+
+from content_export.snapshot import Snapshot
+from site_builder import deploy
+from site_builder.build import build
+
+SITE = "https://example.org"
+PHASES = [Phase.explicit, Phase.reuse, Phase.generate, Phase.target]  # shrinking takes minutes
+SOLUTION, SECTOR = "solutions.SolutionPage", "solutions.SectorPage"
+TEXT = st.text(alphabet="abcdefgh &'<É", min_size=1, max_size=12).filter(str.strip)
+CHANGE = st.tuples(
+    st.sampled_from(["title", "summary", "unpublish", "add", "sector", "organisation", "slug"]),
+    st.integers(0, 10_000),  # which page (or organisation)
+    TEXT,
+    st.booleans(),  # whether the worker had time to copy the live release first
+)
+
+
+class Content:
+    """The snapshot, changed as an export would change it."""
+
+    def __init__(self, root: Path):
+        self.snapshot = Snapshot(root)
+        self.manifest = json.loads((root / "manifest.json").read_text())
+
+    def documents(self, page_type: str) -> list[dict]:
+        entries = sorted((e for e in self.manifest["pages"].values() if e["type"] == page_type), key=lambda e: e["id"])  # fmt: skip
+        return [json.loads((self.snapshot.root / e["file"]).read_text()) for e in entries]
+
+    def save(self, document: dict) -> None:
+        entry = self.manifest["pages"].setdefault(str(document["id"]), {"id": document["id"], "type": document["meta"]["type"]})  # fmt: skip
+        entry["file"], entry["content_hash"] = self.snapshot.write_page(document["id"], document)
+        entry.update(title=document["title"], url_path=document["meta"]["url_path"],
+                     last_published_at=document.get("last_published_at"))  # fmt: skip
+
+    def commit(self) -> None:
+        self.snapshot.commit(self.manifest)
+
+    def linked_to(self, url: str) -> bool:
+        return any(url in json.dumps(d) for t in (SOLUTION, SECTOR) for d in self.documents(t))
+
+    def apply(self, change: str, number: int, text: str) -> None:
+        solutions = self.documents(SOLUTION)
+        page = solutions[number % len(solutions)]
+        if change == "title":
+            page["title"] = text
+        elif change == "summary":
+            page["summary"] = text
+        elif change == "unpublish":
+            url = page["meta"]["url_path"]
+            del self.manifest["pages"][str(page["id"])]
+            if len(solutions) > 1 and not self.linked_to(url):
+                return
+            self.save(page)  # the page is linked from another: the CMS would keep it listed
+            return
+        elif change == "add":
+            page = json.loads(json.dumps(page))
+            page["id"] = max(int(k) for k in self.manifest["pages"]) + 1
+            page["title"] = f"{text} {page['id']}"
+            page["meta"]["slug"] = f"copy-{page['id']}"
+            page["meta"]["url_path"] = f"/solutions/copy-{page['id']}/"
+        elif change == "sector":
+            sectors = self.documents(SECTOR)
+            sector = sectors[number % len(sectors)]
+            page["sectors"] = [{"id": sector["id"], "is_primary": True, "position": number % 3,
+                                "title": sector["title"], "url": sector["meta"]["url_path"]}]  # fmt: skip
+        elif change == "organisation":
+            named = [m for d in solutions for m in d["organisations"]]
+            if not named:
+                return
+            target = named[number % len(named)]["id"]
+            for document in solutions:  # every page that names it is exported again
+                if any(m["id"] == target for m in document["organisations"]):
+                    for mention in document["organisations"]:
+                        if mention["id"] == target:
+                            mention["name"] = text
+                    self.save(document)
+            return
+        elif change == "slug":
+            old = page["meta"]["url_path"]
+            page["meta"]["slug"] = f"moved-{page['id']}-{number}"  # URLs stay unique, as in the CMS
+            page["meta"]["url_path"] = f"/solutions/{page['meta']['slug']}/"
+            if page["meta"]["url_path"] == old:
+                return
+            self.manifest["redirects"][old.rstrip("/")] = page["id"]
+        self.save(page)
+
+
+def _files(release: Path) -> dict[str, bytes]:
+    return {str(p.relative_to(release)): p.read_bytes() for p in release.rglob("*") if p.is_file()}
+
+
+@settings(
+    max_examples=15, deadline=None, derandomize=True, phases=PHASES,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)  # fmt: skip
+@given(changes=st.lists(CHANGE, min_size=1, max_size=6))
+def test_incremental_builds_after_any_changes_equal_a_full_build(snapshot, tmp_path_factory, changes):  # fmt: skip
+    work = tmp_path_factory.mktemp("changes")
+    root, public = work / "snapshot", work / "public"
+    shutil.copytree(snapshot, root)
+    build(root, public, site_url=SITE, search=False)
+    content = Content(root)
+    for change, number, text, staged in changes:
+        content.apply(change, number, text)
+        content.commit()
+        if staged:
+            deploy.stage_next(public)
+        result = build(root, public, site_url=SITE, search=False, prune=False)
+        assert result.mode == "incremental"
+
+    full = build(root, work / "fresh", site_url=SITE, search=False, full=True)
+    assert _files(public / "current") == _files(full.release), changes
