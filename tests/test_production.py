@@ -279,9 +279,17 @@ def test_editor_to_reader_in_a_real_browser(topology, editor, browser_page, tmp_
         assert reader.locator("figure.cover img").evaluate("img => img.complete && img.naturalWidth") > 0  # fmt: skip
         reader.goto(f"{web}/sectors/buildings/")
         expect(reader.get_by_role("link", name="Solar Water Heaters")).to_be_visible()
-        reader.goto(f"{web}/search/")
-        reader.locator("#search input").fill("collectors")
-        expect(reader.locator(".pagefind-ui__result-link").filter(has_text="Solar Water Heaters")).to_be_visible()  # fmt: skip
+        # the search index follows a few seconds after the page: search again until it has it
+        for attempt in range(30):
+            reader.goto(f"{web}/search/")
+            reader.locator("#search input").fill("collectors")
+            found = reader.locator(".pagefind-ui__result-link").filter(has_text="Solar Water Heaters")  # fmt: skip
+            try:
+                expect(found).to_be_visible(timeout=2_000)
+                break
+            except AssertionError:
+                if attempt == 29:
+                    raise
         assert "Solar Water Heaters" in requests.get(f"{web}/feed.xml", timeout=5).text
 
         # unpublish: gone from the site
