@@ -22,6 +22,7 @@ import json
 import os
 import platform
 import shutil
+import signal
 import subprocess
 import sys
 import tempfile
@@ -93,7 +94,8 @@ def measure(size: int, workdir: Path, edits: int) -> dict:
         print(f"[{size}] publish → live…", file=sys.stderr)
         shutil.copytree(snapshot, public / "snapshot")  # the worker starts from the full export
         worker = subprocess.Popen([sys.executable, "manage.py", "build_worker"], cwd=REPO, env=env,
-                                  stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)  # fmt: skip
+                                  stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                                  start_new_session=True)  # fmt: skip
         static = subprocess.Popen([sys.executable, "-m", "site_builder", "serve", "--out", str(public),
                                    "--port", str(port)], cwd=REPO, stdout=subprocess.DEVNULL)  # fmt: skip
         try:
@@ -102,7 +104,7 @@ def measure(size: int, workdir: Path, edits: int) -> dict:
             row.update(_probe(env, "publish", f"http://127.0.0.1:{port}", str(public), str(edits)))
             row["worker_mb"] = _vm_hwm(worker.pid)
         finally:
-            worker.terminate()
+            os.killpg(worker.pid, signal.SIGTERM)  # with its search indexer, if one is running
             static.terminate()
             worker.wait(30)
             static.wait(30)
@@ -141,19 +143,23 @@ def main(argv: list[str]) -> int:
         return 1
     rows = []
     for size in (int(s) for s in args.sizes.split(",")):
-        with tempfile.TemporaryDirectory(prefix=f"bench-scale-{size}-") as tmp:
+        with tempfile.TemporaryDirectory(prefix=f"bench-scale-{size}-", ignore_cleanup_errors=True) as tmp:  # fmt: skip
             rows.append(measure(size, Path(tmp), args.edits))
+        _save(args.json, argv, rows)  # after each size: a long run keeps what it measured
     table = Table(title=f"Publishing at scale ({os.cpu_count()} cores; SQLite, database queue)")
     for name, _ in COLUMNS:
         table.add_column(name, justify="right")
     for row in rows:
         table.add_row(*(show(row) for _, show in COLUMNS))
     Console(width=220).print(table)
-    args.json.parent.mkdir(parents=True, exist_ok=True)
-    args.json.write_text(json.dumps({
+    print(f"written to {args.json}", file=sys.stderr)
+    return 0
+
+
+def _save(path: Path, argv: list[str], rows: list[dict]) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps({
         "measured_at": datetime.now(UTC).isoformat(timespec="seconds"),
         "machine": {"cores": os.cpu_count(), "python": platform.python_version()},
         "command": "python -m bench scale " + " ".join(argv), "rows": rows,
     }, indent=2))  # fmt: skip
-    print(f"written to {args.json}", file=sys.stderr)
-    return 0

@@ -47,8 +47,9 @@ def update_search_index(public: Path) -> str | None:
         live = deploy.current(public)
         if live is None or indexed_release(public) == live:
             return None
+        for unfinished in folder.glob(".building-*"):  # left by an indexer that was stopped
+            deploy.remove_tree(unfinished)
         building = folder / f".building-{live}"
-        deploy.remove_tree(building)
         ran = subprocess.run(
             ["nice", "-n", "19", sys.executable, "-m", "pagefind", "--site",
              str(deploy.releases_dir(public) / live), "--output-path", str(building)],
