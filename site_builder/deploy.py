@@ -46,7 +46,11 @@ def releases(public: Path) -> list[str]:
 
 
 def current(public: Path) -> str | None:
-    link = Path(public) / "current"
+    return link_target(Path(public) / "current")
+
+
+def link_target(link: Path) -> str | None:
+    """The name a `current` link points to, or None."""
     return Path(os.readlink(link)).name if link.is_symlink() else None
 
 
@@ -54,10 +58,15 @@ def activate(public: Path, build_id: str) -> None:
     public = Path(public)
     if not (releases_dir(public) / build_id).is_dir():
         raise DeployError(f"no release {build_id} in {releases_dir(public)}")
-    temporary = public / f".current-{build_id}"
+    switch_link(public / "current", Path("releases") / build_id)
+
+
+def switch_link(link: Path, target: Path) -> None:
+    """Point `link` at `target` atomically: a new link beside it, renamed over it."""
+    temporary = link.with_name(f".{link.name}-{Path(target).name}")
     temporary.unlink(missing_ok=True)
-    temporary.symlink_to(Path("releases") / build_id)
-    os.replace(temporary, public / "current")
+    temporary.symlink_to(target)
+    os.replace(temporary, link)
 
 
 def prune(public: Path, keep: int = KEEP) -> list[str]:

@@ -233,14 +233,8 @@ class SiteRenderer:
         """A solution's card (macros.solution_card), rendered once for what it shows: the
         index, sector, tag and home pages show the same cards, and a worker keeps them
         between builds."""
-        sectors = tuple(sector["meta"]["slug"] for sector in solution["sector_pages"])
-        key = (
-            self.site_key,
-            solution["url"],
-            solution["title"],
-            solution.get("summary", ""),
-            sectors,
-        )
+        url, title, summary, sectors = _card(solution)
+        key = (self.site_key, url, title, summary, tuple(sectors))
         if key not in _CARDS:
             if len(_CARDS) > 100_000:
                 _CARDS.clear()

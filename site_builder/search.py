@@ -32,8 +32,7 @@ def search_dir(public: Path) -> Path:
 
 def indexed_release(public: Path) -> str | None:
     """The release the current search index was built from."""
-    link = search_dir(public) / "current"
-    return Path(os.readlink(link)).name if link.is_symlink() else None
+    return deploy.link_target(search_dir(public) / "current")
 
 
 def update_search_index(public: Path) -> str | None:
@@ -60,10 +59,7 @@ def update_search_index(public: Path) -> str | None:
             raise SearchIndexError(f"Pagefind could not index release {live}: {ran.stderr.strip()[-500:]}")  # fmt: skip
         deploy.remove_tree(folder / live)
         os.rename(building, folder / live)
-        temporary = folder / f".current-{live}"
-        temporary.unlink(missing_ok=True)
-        temporary.symlink_to(live)
-        os.replace(temporary, folder / "current")
+        deploy.switch_link(folder / "current", Path(live))
         for old in sorted(p.name for p in folder.iterdir() if p.is_dir() and not p.name.startswith("."))[:-KEEP]:  # fmt: skip
             if old != live:
                 deploy.remove_tree(folder / old)

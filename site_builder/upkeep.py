@@ -23,12 +23,9 @@ class _Job:
     def __init__(self, name: str, work: Callable[[], object]):
         self.name, self.work = name, work
         self.wanted = threading.Event()
-        self.idle = threading.Event()
-        self.idle.set()
         self.thread: threading.Thread | None = None
 
     def request(self) -> None:
-        self.idle.clear()
         self.wanted.set()
         if self.thread is None:
             self.thread = threading.Thread(target=self._loop, name=self.name, daemon=True)
@@ -42,8 +39,6 @@ class _Job:
                 self.work()
             except Exception:
                 logger.exception("%s failed; it runs again after the next build", self.name)
-            if not self.wanted.is_set():
-                self.idle.set()
 
 
 class Upkeep:
@@ -57,7 +52,3 @@ class Upkeep:
     def after_release(self) -> None:
         for job in self.jobs:
             job.request()
-
-    def wait(self, timeout: float | None = None) -> bool:
-        """Until every job is idle (for tests and benchmarks)."""
-        return all(job.idle.wait(timeout) for job in self.jobs)
