@@ -67,6 +67,19 @@ def test_never_published_page_previews(preview_url):
     assert f'href="{SITE}/solutions/tidal-lagoons/"' in response.text  # where it will live
 
 
+def test_a_page_being_added_previews_before_it_is_saved(preview_url):
+    """Preview from "Add page", before Wagtail has saved anything: no id, no row."""
+    index = SolutionPage.objects.get(slug="cargo-bikes").get_parent()
+    page = SolutionPage(title="Tidal Lagoons", slug="tidal-lagoons", summary="Walls in the sea.")
+    page.depth = index.depth + 1  # where Wagtail's preview on create places it
+    page.path = index.get_last_child()._inc_path()
+    response = _preview(preview_url, page)
+    assert response.status_code == 200, response.text[:500]
+    assert "<h1>Tidal Lagoons</h1>" in response.text
+    assert f'href="{SITE}/solutions/tidal-lagoons/"' in response.text
+    assert not SolutionPage.objects.filter(slug="tidal-lagoons").exists()
+
+
 def test_forged_missing_and_expired_tokens_are_refused(preview_url, settings):
     page = SolutionPage.objects.get(slug="cargo-bikes")
     token = page.create_page_preview().token

@@ -221,6 +221,22 @@ def editor(published_sample, settings):
     return {"solutions_index": SolutionIndexPage.objects.get().pk}
 
 
+def add_block(page, stream: str, block: str) -> None:
+    """Add a `block` to the StreamField at `stream`. The block menu can miss a click made while
+    the form is still busy (a new block setting up, an autosave), so open it again if needed."""
+    from playwright.sync_api import TimeoutError as PlaywrightTimeout
+
+    for attempt in range(5):
+        page.locator(f"{stream} .c-sf-add-button").first.click()
+        try:
+            page.get_by_role("option", name=block).click(timeout=4_000)
+            return
+        except PlaywrightTimeout:
+            page.keyboard.press("Escape")
+            if attempt == 4:
+                raise
+
+
 def test_editor_to_reader_in_a_real_browser(topology, editor, browser_page, tmp_path):
     """An editor creates, previews and publishes a page in the admin (gunicorn), follows the
     build, reads the page through nginx, and unpublishes it again."""
@@ -238,12 +254,10 @@ def test_editor_to_reader_in_a_real_browser(topology, editor, browser_page, tmp_
         page.locator("[data-contentpath='cover_image']").get_by_role("button", name="Choose an image").click()  # fmt: skip
         page.locator("a.image-choice[title='Solar panels on a terraced roof']").click()
         page.locator("#id_cover_alt").fill("Solar collectors on a roof")
-        page.locator("[data-contentpath='body'] .c-sf-add-button").first.click()
-        page.get_by_role("option", name="Section").click()
+        add_block(page, "[data-contentpath='body']", "Section")
         page.locator("#body-0-value-key").select_option("overview")
         page.locator("#body-0-value-heading").fill("Overview")
-        page.locator("[data-contentpath='content'] .c-sf-add-button").first.click()
-        page.get_by_role("option", name="List").click()
+        add_block(page, "[data-contentpath='content']", "List")
         items = page.locator("[data-contentpath='items']")
         if items.locator("[contenteditable='true']").count() == 0:
             items.locator(".c-sf-add-button").first.click()

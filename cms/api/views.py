@@ -155,6 +155,11 @@ class PagePreviewAPIViewSet(PublicPagesAPIViewSet):
         ["content_type", "token"]
     )
 
+    @classmethod
+    def get_meta_fields(cls, model):
+        # A page that was never saved (previewed from "Add page") has no API URL yet.
+        return [field for field in super().get_meta_fields(model) if field.name != "detail_url"]
+
     def listing_view(self, request):
         self.action = "detail_view"
         return self.detail_view(request, pk=None)

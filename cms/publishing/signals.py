@@ -1,15 +1,20 @@
 """What changes the public site, turned into build triggers.
 
-Wagtail sends these inside the publishing transaction, so each trigger is queued with
-transaction.on_commit: the build must see the committed change, and a rolled-back change
-makes no build. Pages that are not live (a draft, a page scheduled for later) make none.
+Each trigger is queued with transaction.on_commit: the build must see the committed change,
+and a rolled-back change makes no build. Pages that are not live (a draft, a page scheduled
+for later) make none.
+
+Publishes, moves and privacy changes make their trigger from Wagtail's log entry, not from
+its page_published or post_page_move signal: the export finds changes by their log entries,
+and Wagtail sends those signals before it writes the entry (outside any transaction when an
+editor presses Publish), so a build started by the signal could miss the change it was for.
 """
 
 from django.db import transaction
 from django.db.models.signals import post_delete, post_save, pre_delete
 from django.dispatch import receiver
-from wagtail.models import Page
-from wagtail.signals import page_published, page_slug_changed, page_unpublished, post_page_move
+from wagtail.models import Page, PageLogEntry
+from wagtail.signals import page_unpublished
 
 from cms.api.views import SHARED_MODELS, pages_referring_to
 from cms.solutions.models import Organisation, Source
@@ -23,28 +28,32 @@ def _later(kind: str, description: str, page=None, user=None) -> None:
     transaction.on_commit(lambda: request_build(kind, description, page=page, user=user))
 
 
-@receiver(page_published)
-def page_went_live(sender, instance, revision=None, **kwargs):
-    if instance.live:
-        user = getattr(revision, "user", None)
-        _later("publish", f"Published “{instance.title}”", instance, user)
+# Logged page actions that make a build: the trigger's kind, and the verb the Site builds
+# view shows ("Published “Heat Pumps”"). A slug change is part of a publish.
+LOGGED_CHANGES = {
+    "wagtail.publish": ("publish", "Published"),
+    "wagtail.publish.scheduled": ("publish", "Published"),
+    "wagtail.move": ("move", "Moved"),
+    "wagtail.view_restriction.create": ("privacy", "Changed who can see"),
+    "wagtail.view_restriction.edit": ("privacy", "Changed who can see"),
+    "wagtail.view_restriction.delete": ("privacy", "Changed who can see"),
+}
+
+
+@receiver(post_save, sender=PageLogEntry)
+def page_change_logged(sender, instance, created, raw=False, **kwargs):
+    if not created or raw or instance.action not in LOGGED_CHANGES:
+        return
+    page = Page.objects.filter(pk=instance.page_id, live=True).first()
+    if page is not None:
+        kind, verb = LOGGED_CHANGES[instance.action]
+        _later(kind, f"{verb} “{instance.label}”", page, instance.user)
 
 
 @receiver(page_unpublished)
 def page_went_offline(sender, instance, **kwargs):
+    # Wagtail logs an unpublish before it sends this signal.
     _later("unpublish", f"Unpublished “{instance.title}”", instance)
-
-
-@receiver(post_page_move)
-def page_moved(sender, instance, **kwargs):
-    if instance.live:
-        _later("move", f"Moved “{instance.title}”", instance)
-
-
-@receiver(page_slug_changed)
-def page_slug_changed_handler(sender, instance, instance_before=None, **kwargs):
-    if instance.live:
-        _later("move", f"Changed the URL of “{instance.title}”", instance)
 
 
 @receiver(pre_delete)

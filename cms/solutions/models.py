@@ -35,6 +35,7 @@ from cms.api.fields import (
 )
 
 from .blocks import INLINE_FEATURES, SECTION_KEYS, BodyBlock
+from .forms import HandbookPageForm
 
 
 class Organisation(index.Indexed, models.Model):
@@ -170,6 +171,7 @@ class HandbookPage(HeadlessPreviewMixin, Page):
     )
     imported_at = models.DateTimeField(null=True, blank=True)
 
+    base_form_class = HandbookPageForm
     search_fields = [*Page.search_fields, index.SearchField("summary"), index.SearchField("body")]
     api_fields = [
         APIField("summary"),
