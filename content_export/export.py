@@ -181,7 +181,7 @@ class _Run:
             if mode == "full" or self.fetched or self.removed
             else self.previous.get("redirects", {}),
         }
-        self.snapshot.commit(manifest)
+        self.snapshot.commit(manifest, previous=self.previous)
         return ExportResult(
             mode,
             len(self.pages),

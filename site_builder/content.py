@@ -12,6 +12,8 @@ from pathlib import Path
 from pelican.settings import DEFAULT_CONFIG
 from pelican.utils import slugify as pelican_slugify
 
+from content_export.snapshot import read_json
+
 SOLUTION = "solutions.SolutionPage"
 SECTOR = "solutions.SectorPage"
 
@@ -80,7 +82,7 @@ def load(root: Path, *, replace: list[dict] = (), missing_ok: bool = False) -> S
     own, as a preview does with an editor's draft."""
     root = Path(root)
     try:
-        manifest = json.loads((root / "manifest.json").read_text())
+        manifest = read_json(root / "manifest.json")
     except FileNotFoundError:
         if not missing_ok:
             raise SnapshotError(f"{root}: no manifest.json; run the export first") from None

@@ -121,24 +121,25 @@ def changes(request):
 
 
 def pages_referring_to(target) -> list[int]:
-    """Ids of pages whose content links to or shows `target` (Wagtail's reference index)."""
-    references = ReferenceIndex.get_references_to(target)
-    page_type = ContentType.objects.get_for_model(Page)
-    return [int(i) for i in references.filter(base_content_type=page_type).values_list("object_id", flat=True).distinct()]  # fmt: skip
+    """Ids of pages whose content links to or shows `target` (Wagtail's reference index).
+
+    Pages are picked out in Python: with the page type in the query, SQLite scans every
+    page's references instead of using the index on the target (12 ms, not 0.5, at 10,000).
+    """
+    page_type = ContentType.objects.get_for_model(Page).pk
+    references = ReferenceIndex.get_references_to(target).values_list("base_content_type_id", "object_id")  # fmt: skip
+    return sorted({int(object_id) for base, object_id in references.distinct() if base == page_type})  # fmt: skip
 
 
 @require_GET
 def redirects(request):
     """Old paths of moved pages (Wagtail's redirects, made on slug changes and moves), each
     with the id of the live, public page it leads to now."""
-    public_ids = set(Page.objects.live().public().values_list("pk", flat=True))
-    found = {
-        old_path: page_id
-        for old_path, page_id in Redirect.objects.filter(redirect_page__isnull=False)
-        .order_by("old_path")
-        .values_list("old_path", "redirect_page_id")
-        if page_id in public_ids
-    }
+    redirects = Redirect.objects.filter(redirect_page__isnull=False).order_by("old_path")
+    redirects = list(redirects.values_list("old_path", "redirect_page_id"))
+    targets = {page_id for _, page_id in redirects}
+    public_ids = set(Page.objects.live().public().filter(pk__in=targets).values_list("pk", flat=True))  # fmt: skip
+    found = {old_path: page_id for old_path, page_id in redirects if page_id in public_ids}
     return JsonResponse({"redirects": found})
 
 
