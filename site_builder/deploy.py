@@ -70,12 +70,15 @@ def switch_link(link: Path, target: Path) -> None:
 
 
 def prune(public: Path, keep: int = KEEP) -> list[str]:
-    """Delete all but the newest `keep` releases (never the live one)."""
+    """Delete all but the newest `keep` releases (never the live one), then what a deletion
+    that was stopped left (`.trash-*`)."""
     live = current(public)
     old = [b for b in releases(public)[:-keep] if b != live]
     for build_id in old:
         _keys_file(public, build_id).unlink(missing_ok=True)
         remove_tree(releases_dir(public) / build_id)
+    for trash in releases_dir(public).glob(".trash-*"):
+        remove_tree(trash)
     return old
 
 
@@ -105,12 +108,14 @@ def locked(public: Path) -> Iterator[None]:
 
 def remove_unfinished(public: Path) -> None:
     """Remove what a build or a copy that was killed left half-written (never a release).
-    Call with the build lock held."""
+    Call with the build lock held. Folders being deleted (`.trash-*`, invisible to readers)
+    are left to prune: a background prune may be deleting one now, and waiting for it would
+    put seconds of disk work on the publish path."""
     for path in releases_dir(public).glob(".building-*"):
         remove_tree(path)
     with _staging_lock(public, wait=False) as free:
         if free:  # nobody is copying: a copy in progress would hold the lock
-            for path in [*releases_dir(public).glob(".copying-*"), *releases_dir(public).glob(".trash-*")]:  # fmt: skip
+            for path in releases_dir(public).glob(".copying-*"):
                 remove_tree(path)
 
 

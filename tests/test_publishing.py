@@ -103,12 +103,14 @@ def worker(worker_env, tmp_path):
     running.kill()
 
 
-def settled(timeout=120, worker: "Worker | None" = None) -> Build:
-    """Wait until no build is waiting or running; return the latest build."""
+def settled(timeout=120, worker: "Worker | None" = None, after: int = 0) -> Build:
+    """Wait until no build is waiting or running; return the latest build (one newer than
+    build #`after`: a build that is run again is queued just after the old one fails)."""
 
     def idle():
         busy = Build.objects.filter(status__in=[Build.Status.PENDING, Build.Status.RUNNING])
-        return not busy.exists() and Build.objects.first()
+        latest = Build.objects.first()
+        return not busy.exists() and latest is not None and latest.pk > after and latest
 
     try:
         return wait_for(idle, timeout, "the builds to finish")
@@ -260,7 +262,7 @@ def test_killing_the_worker_mid_build_keeps_the_site_whole_and_the_next_build_fi
     assert live_html(site, "/solutions/cargo-bikes/") == before  # whole, and the old one
 
     worker.start()  # a new worker finds the dead build and runs it again
-    build = settled(worker=worker)
+    build = settled(worker=worker, after=running.pk)
     running.refresh_from_db()
     assert running.status == Build.Status.FAILED and "Interrupted" in running.error
     assert build.status == Build.Status.LIVE and build.pk > running.pk, build.error

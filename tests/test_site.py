@@ -146,6 +146,18 @@ def test_rollback_switches_back_instantly(public, snapshot):
     assert (public / "current").is_symlink()
 
 
+def test_a_stopped_deletion_is_finished_by_prune_not_by_the_next_build(tmp_path):
+    """A folder being deleted is already renamed out of sight; removing the rest is
+    background work (prune), never part of the next publish."""
+    releases = deploy.releases_dir(tmp_path)
+    (releases / ".trash-20260101T000000000000Z" / "solutions").mkdir(parents=True)
+    (releases / ".building-20260101T000001000000Z").mkdir()
+    deploy.remove_unfinished(tmp_path)
+    assert [p.name for p in releases.iterdir() if p.is_dir()] == [".trash-20260101T000000000000Z"]
+    deploy.prune(tmp_path)
+    assert not [p for p in releases.iterdir() if p.is_dir()]
+
+
 def test_feed_and_sitemap_list_exactly_the_live_pages(public, snapshot):
     live = public / "current"
     entries = _manifest(snapshot)["pages"].values()

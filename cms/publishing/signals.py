@@ -4,10 +4,11 @@ Each trigger is queued with transaction.on_commit: the build must see the commit
 and a rolled-back change makes no build. Pages that are not live (a draft, a page scheduled
 for later) make none.
 
-Publishes, moves and privacy changes make their trigger from Wagtail's log entry, not from
-its page_published or post_page_move signal: the export finds changes by their log entries,
-and Wagtail sends those signals before it writes the entry (outside any transaction when an
-editor presses Publish), so a build started by the signal could miss the change it was for.
+Publishes and moves make their trigger from Wagtail's log entry, not from its page_published
+or post_page_move signal: the export finds changes by their log entries, and Wagtail sends
+those signals before it writes the entry (outside any transaction when an editor presses
+Publish), so a build started by the signal could miss the change it was for. Unpublishing and
+deleting log first, so their signals are safe to use.
 """
 
 from django.db import transaction
@@ -34,9 +35,6 @@ LOGGED_CHANGES = {
     "wagtail.publish": ("publish", "Published"),
     "wagtail.publish.scheduled": ("publish", "Published"),
     "wagtail.move": ("move", "Moved"),
-    "wagtail.view_restriction.create": ("privacy", "Changed who can see"),
-    "wagtail.view_restriction.edit": ("privacy", "Changed who can see"),
-    "wagtail.view_restriction.delete": ("privacy", "Changed who can see"),
 }
 
 
