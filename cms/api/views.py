@@ -135,11 +135,11 @@ def pages_referring_to(target) -> list[int]:
 def redirects(request):
     """Old paths of moved pages (Wagtail's redirects, made on slug changes and moves), each
     with the id of the live, public page it leads to now."""
-    redirects = Redirect.objects.filter(redirect_page__isnull=False).order_by("old_path")
-    redirects = list(redirects.values_list("old_path", "redirect_page_id"))
-    targets = {page_id for _, page_id in redirects}
+    moved = Redirect.objects.filter(redirect_page__isnull=False).order_by("old_path")
+    moved = list(moved.values_list("old_path", "redirect_page_id"))
+    targets = {page_id for _, page_id in moved}
     public_ids = set(Page.objects.live().public().filter(pk__in=targets).values_list("pk", flat=True))  # fmt: skip
-    found = {old_path: page_id for old_path, page_id in redirects if page_id in public_ids}
+    found = {old_path: page_id for old_path, page_id in moved if page_id in public_ids}
     return JsonResponse({"redirects": found})
 
 
