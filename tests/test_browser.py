@@ -116,3 +116,62 @@ def test_editor_edits_a_section_and_sees_it_in_the_live_preview(
         tmp_path / "public" / "current" / "solutions" / "cargo-bikes" / "index.html"
     ).read_text()
     assert "Added in the editor today." not in live
+
+
+@pytest.fixture
+def sector_index_id(published_sample):
+    """An editor account, and where new sector pages go (set up before the browser starts)."""
+    from django.contrib.auth.models import User
+
+    from cms.solutions.models import SectorIndexPage
+
+    User.objects.create_superuser(EDITOR, "editor@example.org", PASSPHRASE)
+    return SectorIndexPage.objects.get().pk
+
+
+def count_pages_titled(title: str) -> int:
+    """The ORM from another thread: Playwright's event loop runs in this one."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from wagtail.models import Page
+
+    with ThreadPoolExecutor(1) as pool:
+        return pool.submit(lambda: Page.objects.filter(title=title).count()).result()
+
+
+def test_publishing_a_new_page_while_its_autosave_is_answering_creates_it_once(
+    live_server, sector_index_id, browser_page
+):
+    """Wagtail autosaves a new page in the background; Publish pressed before the autosave's
+    answer arrives must publish that page, not try to create it a second time."""
+    page = browser_page
+    page.set_default_timeout(20_000)
+    log_in(page, live_server.url)
+    held = []  # autosave answers, kept back until Publish has been pressed
+
+    def hold_autosave_answers(route):
+        request = route.request
+        if request.method == "POST" and "application/json" in (request.headers.get("accept") or ""):  # fmt: skip
+            held.append((route, route.fetch()))  # the server has stored the page
+        else:
+            route.continue_()
+
+    page.route("**/admin/pages/add/**", hold_autosave_answers)
+    page.goto(f"{live_server.url}/admin/pages/add/solutions/sectorpage/{sector_index_id}/")
+    page.wait_for_timeout(2500)  # Wagtail starts watching the form for edits 2 s after loading
+    page.locator("#id_title").fill("Oceans")
+    page.locator("#id_summary").fill("Blue carbon, offshore wind and shipping.")
+    for _ in range(100):
+        if held:
+            break
+        page.wait_for_timeout(100)
+    assert held, "the editor never autosaved the new page"
+
+    page.get_by_role("button", name="More actions").click()
+    page.get_by_role("button", name="Publish").click()
+    page.wait_for_timeout(500)
+    for route, answer in held:
+        route.fulfill(response=answer)
+
+    expect(page.locator(".messages")).to_contain_text("“Oceans” goes live on the public site")
+    assert count_pages_titled("Oceans") == 1

@@ -1,3 +1,6 @@
+from django.templatetags.static import static
+from django.utils.html import format_html
+from wagtail import hooks
 from wagtail.snippets.models import register_snippet
 from wagtail.snippets.views.snippets import SnippetViewSet
 
@@ -26,3 +29,9 @@ class SourceViewSet(SnippetViewSet):
 
 register_snippet(OrganisationViewSet)
 register_snippet(SourceViewSet)
+
+
+@hooks.register("insert_editor_js")
+def submit_after_autosave() -> str:
+    """Save draft / Publish wait for an autosave under way (see the script for why)."""
+    return format_html('<script src="{}"></script>', static("solutions/submit-after-autosave.js"))
