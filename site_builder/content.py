@@ -7,7 +7,9 @@ Knows only the snapshot format (see README); no Django, no Pelican.
 import hashlib
 import json
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
+from typing import NamedTuple
 
 from pelican.settings import DEFAULT_CONFIG
 from pelican.utils import slugify as pelican_slugify
@@ -22,6 +24,14 @@ class SnapshotError(Exception):
     """The snapshot cannot be built from; the message names the file."""
 
 
+class Mention(NamedTuple):
+    """A solution that names an organisation, as the organisation's page lists it."""
+
+    url: str
+    title: str
+    note: str
+
+
 @dataclass
 class Organisation:
     id: int
@@ -30,9 +40,9 @@ class Organisation:
     website: str
     kind: str
     slug: str
-    mentions: list[dict] = field(default_factory=list)  # {"solution": page, "note": …}
+    mentions: list[Mention] = field(default_factory=list)
 
-    @property
+    @cached_property
     def url(self) -> str:
         return f"/organisations/{self.slug}/"
 
@@ -43,7 +53,7 @@ class Tag:
     slug: str
     solutions: list[dict] = field(default_factory=list)
 
-    @property
+    @cached_property
     def url(self) -> str:
         return f"/tags/{self.slug}/"
 
@@ -166,23 +176,27 @@ def _redirects(redirects: dict[str, int], pages: list[dict]) -> dict[str, str]:
 
 
 def _organisations(solutions: list[dict]) -> list[Organisation]:
+    """Every organisation a solution names, with the solutions that name it. Slugs go to
+    the first organisation to claim them, in the order of the solutions (by title)."""
     found: dict[int, Organisation] = {}
     slugs: set[str] = set()
     for solution in solutions:
-        seen_here: set[int] = set()
-        for mention in solution.get("organisations", []):
-            organisation = found.get(mention["id"])
+        url, title = solution["url"], solution["title"]
+        named_here: dict[int, Organisation] = {}
+        for mention in solution.get("organisations", ()):
+            key = mention["id"]
+            if key in named_here:
+                continue
+            organisation = found.get(key)
             if organisation is None:
-                slug = _unique(slugify(mention["name"]) or f"organisation-{mention['id']}", slugs)
-                organisation = found[mention["id"]] = Organisation(
-                    mention["id"], mention["name"], mention["abbreviation"],
+                slug = _unique(slugify(mention["name"]) or f"organisation-{key}", slugs)
+                organisation = found[key] = Organisation(
+                    key, mention["name"], mention["abbreviation"],
                     mention["website"], mention["kind"], slug,
                 )  # fmt: skip
-            if mention["id"] not in seen_here:
-                organisation.mentions.append({"solution": solution, "note": mention["note"]})
-                seen_here.add(mention["id"])
-        solution["organisation_pages"] = [found[i] for i in dict.fromkeys(
-            m["id"] for m in solution.get("organisations", []))]  # fmt: skip
+            organisation.mentions.append(Mention(url, title, mention["note"]))
+            named_here[key] = organisation
+        solution["organisation_pages"] = list(named_here.values())
     return sorted(found.values(), key=lambda o: o.name.lower())
 
 

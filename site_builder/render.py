@@ -88,10 +88,14 @@ def theme_digest(theme: Path) -> str:
     return digest.hexdigest()
 
 
-def _card(solution: dict) -> list:
-    """What a solution card (macros.solution_card) shows of a solution."""
-    sectors = [sector["meta"]["slug"] for sector in solution["sector_pages"]]
-    return [solution["url"], solution["title"], solution.get("summary", ""), sectors]
+def _card(solution: dict) -> tuple:
+    """What a solution card (macros.solution_card) shows of a solution. Worked out once per
+    loaded snapshot: the index, its sectors and tags all list the same cards."""
+    card = solution.get("card_inputs")
+    if card is None:
+        sectors = tuple(sector["meta"]["slug"] for sector in solution["sector_pages"])
+        card = solution["card_inputs"] = (solution["url"], solution["title"], solution.get("summary", ""), sectors)  # fmt: skip
+    return card
 
 
 _CARDS: dict[tuple, Markup] = {}
@@ -175,8 +179,7 @@ class SiteRenderer:
                 organisation.url, "organisation", organisation.name,
                 _fixed({"organisation": organisation, "section": "organisations",
                         "description": f"Where the catalogue names {organisation.name}."}),
-                [organisation.abbreviation, organisation.website,
-                 [[m["solution"]["url"], m["solution"]["title"], m["note"]] for m in organisation.mentions]],
+                [organisation.abbreviation, organisation.website, organisation.mentions],
             )  # fmt: skip
         for tag in content.tags:
             inputs = [tag.name, [_card(s) for s in tag.solutions]]
@@ -226,20 +229,25 @@ class SiteRenderer:
     def render(self, env: Environment, output: Output) -> str:
         """Render one output the way Pelican's writer does (global context, then its own)."""
         context = {**self.global_context(), **self.local_context(output)}
-        context["card"] = lambda solution: self.card(env, solution)
+        context["cards"] = lambda solutions: self.cards(env, solutions)
         return env.get_template(output.template + ".html").render(context)
 
-    def card(self, env: Environment, solution: dict) -> Markup:
-        """A solution's card (macros.solution_card), rendered once for what it shows: the
+    def cards(self, env: Environment, solutions: list[dict]) -> Markup:
+        """Solution cards (macros.solution_card), each rendered once for what it shows: the
         index, sector, tag and home pages show the same cards, and a worker keeps them
         between builds."""
-        url, title, summary, sectors = _card(solution)
-        key = (self.site_key, url, title, summary, tuple(sectors))
-        if key not in _CARDS:
-            if len(_CARDS) > 100_000:
-                _CARDS.clear()
-            _CARDS[key] = env.get_template("macros.html").module.solution_card(solution)
-        return _CARDS[key]
+        if len(_CARDS) > 100_000:
+            _CARDS.clear()
+        macro = None
+        found = []
+        for solution in solutions:
+            key = (self.site_key, _card(solution))
+            card = _CARDS.get(key)
+            if card is None:
+                macro = macro or env.get_template("macros.html").module.solution_card
+                card = _CARDS[key] = macro(solution)
+            found.append(card)
+        return Markup("".join(found))
 
     @staticmethod
     def local_context(output: Output) -> dict:

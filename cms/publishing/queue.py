@@ -21,6 +21,7 @@ import os
 import socket
 import threading
 from contextlib import contextmanager
+from dataclasses import dataclass
 from datetime import timedelta
 
 from django.conf import settings
@@ -31,7 +32,13 @@ from wagtail.models import Page
 from .models import Build, BuildTrigger
 
 logger = logging.getLogger(__name__)
-WAIT = "wait"  # claim(): not yet, ask again shortly
+
+
+@dataclass(frozen=True)
+class Wait:
+    """claim(): not yet; ask again in `seconds`."""
+
+    seconds: float
 
 
 def _seconds(name: str) -> timedelta:
@@ -102,18 +109,20 @@ def _enqueue(build_id: int) -> None:
 
 
 def claim(build_id: int) -> Build | str | None:
-    """Start `build_id` if it may start now: the build, WAIT, or None if it is not pending
-    (already run by another worker, or joined into another build)."""
+    """Start `build_id` if it may start now: the build, Wait (how long until it may), or
+    None if it is not pending (already run by another worker, or joined into another build).
+    A lone publish waits until its build is due, not for the next poll."""
     with transaction.atomic():
         build = Build.objects.select_for_update().filter(pk=build_id).first()
         if build is None or build.status != Build.Status.PENDING:
             return None
-        if timezone.now() < build.not_before:
-            return WAIT
+        due_in = (build.not_before - timezone.now()).total_seconds()
+        if due_in > 0:
+            return Wait(min(due_in, settings.BUILD_POLL_SECONDS))
         running = Build.objects.filter(status=Build.Status.RUNNING).first()
         if running is not None:
             if not is_abandoned(running):
-                return WAIT
+                return Wait(settings.BUILD_POLL_SECONDS)
             _interrupted(running, rerun_in=build)
         now = timezone.now()
         build.status, build.started_at, build.heartbeat_at = Build.Status.RUNNING, now, now

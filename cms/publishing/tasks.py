@@ -27,8 +27,8 @@ logger = logging.getLogger(__name__)
 @task(backend="builds", queue_name="builds")
 def run_build(build_id: int) -> str:
     """Wait for the quiet period and for any running build, then export, build and deploy."""
-    while (claimed := queue.claim(build_id)) == queue.WAIT:
-        time.sleep(settings.BUILD_POLL_SECONDS)
+    while isinstance(claimed := queue.claim(build_id), queue.Wait):
+        time.sleep(claimed.seconds)
     if claimed is None:
         return f"build #{build_id} is not pending any more"
     build = claimed
