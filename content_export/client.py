@@ -1,6 +1,10 @@
-"""A small client for the CMS's headless API: one Session, timeouts, retries with backoff,
-and errors that say which request failed and why."""
+"""A small client for the CMS's headless API: a Session per thread, timeouts, retries with
+backoff, several requests at once where the answers are independent, and errors that say
+which request failed and why."""
 
+import threading
+from collections.abc import Iterable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 from urllib.parse import urljoin
 
@@ -14,23 +18,35 @@ class ExportError(Exception):
 
 
 class ApiClient:
-    def __init__(self, base_url: str, *, retries: int = 3, timeout: float = 30.0):
+    def __init__(
+        self, base_url: str, *, retries: int = 3, timeout: float = 30.0, concurrency: int = 4
+    ):
         self.base_url = base_url.rstrip("/") + "/"
         self.timeout = (5.0, timeout)
         self.retries = retries
+        self.concurrency = concurrency  # requests at once in get_all_json
         self.request_count = 0
-        self.session = requests.Session()
-        retry = Retry(
-            total=retries,
-            backoff_factor=0.2,
-            status_forcelist=(500, 502, 503, 504),
-            allowed_methods={"GET"},
-            raise_on_status=False,
-        )
-        adapter = HTTPAdapter(max_retries=retry, pool_maxsize=8)
-        self.session.mount("http://", adapter)
-        self.session.mount("https://", adapter)
-        self.session.headers["Accept"] = "application/json"
+        self._count_lock = threading.Lock()
+        self._local = threading.local()
+
+    @property
+    def session(self) -> requests.Session:
+        """This thread's session: requests does not promise that one is safe to share."""
+        session = getattr(self._local, "session", None)
+        if session is None:
+            session = self._local.session = requests.Session()
+            retry = Retry(
+                total=self.retries,
+                backoff_factor=0.2,
+                status_forcelist=(500, 502, 503, 504),
+                allowed_methods={"GET"},
+                raise_on_status=False,
+            )
+            adapter = HTTPAdapter(max_retries=retry)
+            session.mount("http://", adapter)
+            session.mount("https://", adapter)
+            session.headers["Accept"] = "application/json"
+        return session
 
     def url(self, path: str) -> str:
         """A path relative to the API (“pages/”) or to its host (“/media/…”)."""
@@ -38,7 +54,8 @@ class ApiClient:
 
     def get(self, path: str, params: dict | None = None) -> requests.Response:
         url = self.url(path)
-        self.request_count += 1
+        with self._count_lock:
+            self.request_count += 1
         try:
             response = self.session.get(url, params=params, timeout=self.timeout)
         except requests.RequestException as error:
@@ -69,3 +86,18 @@ class ApiClient:
         if not response.ok:
             raise ExportError(f"GET {response.url} answered {response.status_code}")
         return response.content
+
+    def get_all_json(
+        self, calls: Iterable[tuple[str, dict | None]], *, allow_404: bool = False
+    ) -> Iterator[Any]:
+        """The answers to (path, params) requests, in order, fetched `concurrency` at a time:
+        the CMS answers with several processes while this one parses and writes."""
+        calls = list(calls)
+        if len(calls) < 2:  # one page published: no threads needed
+            yield from (self.get_json(*request, allow_404=allow_404) for request in calls)
+            return
+        pool = ThreadPoolExecutor(self.concurrency)
+        try:
+            yield from pool.map(lambda request: self.get_json(*request, allow_404=allow_404), calls)  # fmt: skip
+        finally:  # on an error, do not wait for the requests not yet sent
+            pool.shutdown(cancel_futures=True)

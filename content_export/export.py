@@ -1,7 +1,7 @@
 """Export the CMS's public content into a snapshot, incrementally by default."""
 
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path, PurePosixPath
@@ -62,24 +62,10 @@ class _Run:
         with _progress() as progress:
             task = progress.add_task("Exporting pages", total=None)
             for page_type in PAGE_TYPES:
-                offset, total = 0, None
-                while total is None or offset < total:
-                    listing = self.client.get_json(
-                        "pages/",
-                        {
-                            "type": page_type,
-                            "fields": "*",
-                            "limit": LISTING_LIMIT,
-                            "offset": offset,
-                        },
-                    )
-                    items, total = _listing(listing, page_type)
+                for items in self.listings(page_type):
                     for item in items:
                         self.store(item)
                         progress.advance(task)
-                    offset += len(items)
-                    if not items:
-                        break
         return self.finish("full", answer["until"])
 
     def incremental(self) -> ExportResult:
@@ -90,8 +76,10 @@ class _Run:
         changes = [change for change in answer["changes"] if _change_key(change) not in seen]
         with _progress() as progress:
             task = progress.add_task("Exporting changes", total=len(changes))
-            for change in changes:
-                document = self.client.get_json(f"pages/{change['id']}/", allow_404=True)
+            documents = self.client.get_all_json(
+                ((f"pages/{change['id']}/", None) for change in changes), allow_404=True
+            )
+            for change, document in zip(changes, documents, strict=True):
                 if document is None or document.get("meta", {}).get("type") not in PAGE_TYPES:
                     self.remove(change["id"], subtree=change.get("action") == "deleted")
                 else:
@@ -100,6 +88,17 @@ class _Run:
         return self.finish("incremental", answer["until"])
 
     # --- steps -----------------------------------------------------------------------
+    def listings(self, page_type: str) -> Iterator[list[dict]]:
+        """Every page of one type, a listing at a time. The first listing says how many
+        there are and how many the API gives at once; the others are fetched together."""
+        params = {"type": page_type, "fields": "*", "limit": LISTING_LIMIT}
+        items, total = _listing(self.client.get_json("pages/", {**params, "offset": 0}), page_type)  # fmt: skip
+        yield items
+        step = len(items)
+        offsets = range(step, total, step) if step else ()
+        for listing in self.client.get_all_json(("pages/", {**params, "offset": o}) for o in offsets):  # fmt: skip
+            yield _listing(listing, page_type)[0]
+
     def changes_since(self, since: datetime) -> dict:
         answer = self.client.get_json("changes/", {"since": since.isoformat()})
         if not isinstance(answer, dict) or not isinstance(answer.get("changes"), list):

@@ -59,6 +59,17 @@ def test_full_export_holds_every_page_section_link_image_and_organisation(api_ur
     assert _snapshot_is_whole(tmp_path)
 
 
+def test_a_full_export_in_many_listings_fetched_together_has_every_page_once(api_url, tmp_path, monkeypatch):  # fmt: skip
+    export(api_url, tmp_path / "one-listing")
+    monkeypatch.setattr("content_export.export.LISTING_LIMIT", 2)  # 9 solutions: 5 listings
+    client = ApiClient(api_url, concurrency=3)
+    result = export(api_url, tmp_path / "many", client=client)
+    assert result.requests > 10
+    pages = _manifest(tmp_path / "many")["pages"]
+    assert pages == _manifest(tmp_path / "one-listing")["pages"]
+    assert _snapshot_is_whole(tmp_path / "many")
+
+
 def test_incremental_export_reads_only_what_changed(api_url, tmp_path):
     export(api_url, tmp_path)
     images_before = set(_manifest(tmp_path)["images"].values())

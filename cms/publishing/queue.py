@@ -108,7 +108,7 @@ def _enqueue(build_id: int) -> None:
     run_build.enqueue(build_id)
 
 
-def claim(build_id: int) -> Build | str | None:
+def claim(build_id: int) -> Build | Wait | None:
     """Start `build_id` if it may start now: the build, Wait (how long until it may), or
     None if it is not pending (already run by another worker, or joined into another build).
     A lone publish waits until its build is due, not for the next poll."""
