@@ -238,13 +238,12 @@ class SiteRenderer:
         between builds."""
         if len(_CARDS) > 100_000:
             _CARDS.clear()
-        macro = None
+        macro = env.get_template("macros.html").module.solution_card
         found = []
         for solution in solutions:
             key = (self.site_key, _card(solution))
             card = _CARDS.get(key)
             if card is None:
-                macro = macro or env.get_template("macros.html").module.solution_card
                 card = _CARDS[key] = macro(solution)
             found.append(card)
         return Markup("".join(found))

@@ -109,8 +109,10 @@ def settled(timeout=120, worker: "Worker | None" = None, after: int = 0) -> Buil
 
     def idle():
         busy = Build.objects.filter(status__in=[Build.Status.PENDING, Build.Status.RUNNING])
-        latest = Build.objects.first()
-        return not busy.exists() and latest is not None and latest.pk > after and latest
+        if busy.exists():
+            return None
+        latest = Build.objects.first()  # read after: a build that was running has finished
+        return latest if latest is not None and latest.pk > after else None
 
     try:
         return wait_for(idle, timeout, "the builds to finish")
