@@ -6,7 +6,8 @@ ENV PYTHONUNBUFFERED=1 \
     PIP_NO_CACHE_DIR=1 \
     DJANGO_SETTINGS_MODULE=cms.settings.production \
     CMS_VAR_DIR=/data \
-    SITE_PUBLIC_DIR=/site
+    SITE_PUBLIC_DIR=/site \
+    PYTHONPATH=/app
 
 RUN apt-get update && apt-get install -y --no-install-recommends curl \
     && rm -rf /var/lib/apt/lists/* \
@@ -14,13 +15,15 @@ RUN apt-get update && apt-get install -y --no-install-recommends curl \
     && mkdir -p /data/media /site && chown -R app:app /data /site
 
 WORKDIR /app
-COPY pyproject.toml README.md ./
-COPY cms cms
+# Dependencies first, from the lock: a code change reuses this layer.
+COPY requirements.lock ./
+RUN pip install -r requirements.lock
+# The code runs from /app (the services start here), themes beside it: nothing to install.
+COPY manage.py ./
+COPY themes themes
 COPY content_export content_export
 COPY site_builder site_builder
-COPY themes themes
-COPY manage.py ./
-RUN pip install -e .
+COPY cms cms
 
 USER app
 EXPOSE 8000

@@ -6,7 +6,7 @@ STAMP     := $(VENV)/.installed
 MANAGE    := $(PY) manage.py
 export DJANGO_SETTINGS_MODULE ?= cms.settings.dev
 
-.PHONY: help setup install run cms test lint format clean bench
+.PHONY: help setup install run test lint lock format clean bench
 
 help:
 	@echo "make run    set everything up; run the CMS (:8000/admin/) and the site (:8080)"
@@ -17,10 +17,12 @@ help:
 $(PY):
 	@python=$$(scripts/find-python) && echo "Using $$python" && $$python -m venv $(VENV)
 
-# Reinstall only when the declared dependencies change.
-$(STAMP): pyproject.toml | $(PY)
+# Install the locked versions; reinstall only when the lock changes. The project itself is
+# installed editable, so that a code change needs no reinstall.
+$(STAMP): requirements-dev.lock pyproject.toml | $(PY)
 	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -e '.[dev]'
+	$(PY) -m pip install --quiet -r requirements-dev.lock
+	$(PY) -m pip install --quiet --no-deps -e .
 	@touch $@
 
 install: $(STAMP)
@@ -39,6 +41,13 @@ test: install
 lint: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/pip check
+
+# Pin every dependency again from the ranges in pyproject.toml (after changing them).
+LOCK := $(BIN)/uv pip compile pyproject.toml --universal --python-version 3.12 --quiet --no-header
+lock: install
+	$(LOCK) --extra s3 --upgrade -o requirements.lock
+	$(LOCK) --extra s3 --extra dev -c requirements.lock -o requirements-dev.lock
 
 format: install
 	$(BIN)/ruff check --fix .

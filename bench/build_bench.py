@@ -82,10 +82,14 @@ def grow_snapshot(base: Path, out: Path, solutions: int) -> None:
             document["meta"]["url_path"] = f"/solutions/{document['meta']['slug']}/"
         name, digest = Snapshot(out).write_page(document["id"], document)
         pages[str(document["id"])] = {
-            "id": document["id"], "type": "solutions.SolutionPage", "title": document["title"],
-            "url_path": document["meta"]["url_path"], "file": name, "content_hash": digest,
+            "id": document["id"],
+            "type": "solutions.SolutionPage",
+            "title": document["title"],
+            "url_path": document["meta"]["url_path"],
+            "file": name,
+            "content_hash": digest,
             "last_published_at": document.get("last_published_at"),
-        }  # fmt: skip
+        }
     (out / "manifest.json").write_text(json.dumps({**manifest, "pages": pages}))
 
 
@@ -126,9 +130,14 @@ def main(argv: list[str]) -> int:
         print(f"The corpus is needed: {CORPUS} is missing.", file=sys.stderr)
         return 1
     table = Table(title="Full build (wall clock seconds, peak RSS MB)")
-    for column in ("solution pages", "ours: render + checks (peak MB)",
-                   "ours: + Pagefind index (peak MB)", "plain Pelican from Markdown (peak MB)",
-                   "Pelican ÷ ours", "Pelican ÷ ours with search"):  # fmt: skip
+    for column in (
+        "solution pages",
+        "ours: render + checks (peak MB)",
+        "ours: + Pagefind index (peak MB)",
+        "plain Pelican from Markdown (peak MB)",
+        "Pelican ÷ ours",
+        "Pelican ÷ ours with search",
+    ):
         table.add_column(column, justify="right")
     with tempfile.TemporaryDirectory(prefix="bench-build-") as tmp:
         workdir = Path(tmp)
@@ -139,19 +148,37 @@ def main(argv: list[str]) -> int:
             snapshot = workdir / f"snapshot-{size}"
             grow_snapshot(base, snapshot, size)
             ours = [sys.executable, "-c", OUR_BUILD, str(snapshot)]
-            render, render_mb = run_measured([*ours, str(workdir / f"public-a-{size}"), "nosearch"], cwd=REPO)  # fmt: skip
-            full, ours_mb = run_measured([*ours, str(workdir / f"public-b-{size}"), "search"], cwd=REPO)  # fmt: skip
+            render, render_mb = run_measured(
+                [*ours, str(workdir / f"public-a-{size}"), "nosearch"], cwd=REPO
+            )
+            full, ours_mb = run_measured(
+                [*ours, str(workdir / f"public-b-{size}"), "search"], cwd=REPO
+            )
             content = workdir / f"markdown-{size}"
             markdown_sources(content, size)
             settings = workdir / "pelicanconf.py"
             settings.write_text(PELICAN_SETTINGS)
             plain, pelican_mb = run_measured(
-                [sys.executable, "-m", "pelican", str(content), "-o", str(workdir / f"pelican-{size}"),
-                 "-s", str(settings), "-q"], cwd=workdir,
-            )  # fmt: skip
+                [
+                    sys.executable,
+                    "-m",
+                    "pelican",
+                    str(content),
+                    "-o",
+                    str(workdir / f"pelican-{size}"),
+                    "-s",
+                    str(settings),
+                    "-q",
+                ],
+                cwd=workdir,
+            )
             table.add_row(
-                str(size), f"{render:.1f} s ({render_mb:.0f})", f"{full:.1f} s ({ours_mb:.0f})",
-                f"{plain:.1f} s ({pelican_mb:.0f})", f"{plain / render:.1f}×", f"{plain / full:.1f}×",
-            )  # fmt: skip
+                str(size),
+                f"{render:.1f} s ({render_mb:.0f})",
+                f"{full:.1f} s ({ours_mb:.0f})",
+                f"{plain:.1f} s ({pelican_mb:.0f})",
+                f"{plain / render:.1f}×",
+                f"{plain / full:.1f}×",
+            )
     Console(width=150).print(table)
     return 0

@@ -49,8 +49,15 @@ def main(argv: list[str]) -> int:
     args = parser.parse_args(argv)
 
     table = Table(title="content_export, in-process (seconds, median of runs)")
-    for column in ("content", "database", "pages", "full", "incremental, nothing changed",
-                   "incremental, one page edited", "requests (full / one edit)"):  # fmt: skip
+    for column in (
+        "content",
+        "database",
+        "pages",
+        "full",
+        "incremental, nothing changed",
+        "incremental, one page edited",
+        "requests (full / one edit)",
+    ):
         table.add_column(column, justify="right")
     with tempfile.TemporaryDirectory(prefix="bench-export-") as tmp:
         workdir = Path(tmp)
@@ -70,10 +77,13 @@ def main(argv: list[str]) -> int:
                         seconds, edit_result = _timed_export(api, out)
                         edit.append(seconds)
                 table.add_row(
-                    size, name, str(full_result.pages),
-                    f"{statistics.median(full):.3f}", f"{statistics.median(idle):.3f}",
+                    size,
+                    name,
+                    str(full_result.pages),
+                    f"{statistics.median(full):.3f}",
+                    f"{statistics.median(idle):.3f}",
                     f"{statistics.median(edit):.3f}",
                     f"{full_result.requests} / {edit_result.requests}",
-                )  # fmt: skip
+                )
     Console(width=140).print(table)
     return 0

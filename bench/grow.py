@@ -30,7 +30,7 @@ def main(target: int) -> None:
         SolutionPage,
         SolutionPageTag,
         SolutionSectorLink,
-    )  # fmt: skip
+    )
 
     originals = list(SolutionPage.objects.live().order_by("pk"))
     parent = originals[0].get_parent()
@@ -46,16 +46,26 @@ def main(target: int) -> None:
                 parent.numchild += 1
                 slug = f"{original.slug}-{copy_number}"
                 values.update(
-                    id=None, title=f"{original.title} ({copy_number})", draft_title=f"{original.title} ({copy_number})",
-                    slug=slug, url_path=values["url_path"].removesuffix(f"{original.slug}/") + f"{slug}/",
+                    id=None,
+                    title=f"{original.title} ({copy_number})",
+                    draft_title=f"{original.title} ({copy_number})",
+                    slug=slug,
+                    url_path=values["url_path"].removesuffix(f"{original.slug}/") + f"{slug}/",
                     path=Page._get_path(parent.path, parent.depth + 1, parent.numchild),
-                    translation_key=uuid.uuid4(), latest_revision_id=None, live_revision_id=None,
-                    latest_revision_created_at=None, has_unpublished_changes=False,
-                )  # fmt: skip
+                    translation_key=uuid.uuid4(),
+                    latest_revision_id=None,
+                    live_revision_id=None,
+                    latest_revision_created_at=None,
+                    has_unpublished_changes=False,
+                )
                 rows.append((original.pk, Page(**values)))
             Page.objects.bulk_create([page for _, page in rows])
             if rows[0][1].pk is None:  # a database that returns no ids from bulk_create
-                by_path = dict(Page.objects.filter(path__in=[p.path for _, p in rows]).values_list("path", "pk"))  # fmt: skip
+                by_path = dict(
+                    Page.objects.filter(path__in=[p.path for _, p in rows]).values_list(
+                        "path", "pk"
+                    )
+                )
                 for _, page in rows:
                     page.pk = by_path[page.path]
             pairs += [(original_id, page.pk) for original_id, page in rows]
@@ -63,12 +73,23 @@ def main(target: int) -> None:
         parent.save(update_fields=["numchild"])
         with connection.cursor() as cursor:
             _copy_rows(cursor, SolutionPage, "page_ptr_id", pairs)
-            for model in (SolutionSectorLink, OrganisationMention, SolutionMetric, Reference, RelatedSolution):  # fmt: skip
+            for model in (
+                SolutionSectorLink,
+                OrganisationMention,
+                SolutionMetric,
+                Reference,
+                RelatedSolution,
+            ):
                 _copy_rows(cursor, model, "page_id", pairs)
             _copy_rows(cursor, SolutionPageTag, "content_object_id", pairs)
             page_type = ContentType.objects.get_for_model(Page).pk
-            _copy_rows(cursor, ReferenceIndex, "object_id", [(str(a), str(b)) for a, b in pairs],
-                       where=f" AND base_content_type_id = {page_type}")  # fmt: skip
+            _copy_rows(
+                cursor,
+                ReferenceIndex,
+                "object_id",
+                [(str(a), str(b)) for a, b in pairs],
+                where=f" AND base_content_type_id = {page_type}",
+            )
     print(f"{count} solution pages")
 
 
@@ -81,7 +102,8 @@ def _copy_rows(cursor, model, key: str, pairs: list, where: str = "") -> None:
     listed = ", ".join(quote(c) for c in columns)
     table = quote(model._meta.db_table)
     cursor.executemany(
-        f"INSERT INTO {table} ({quote(key)}, {listed}) SELECT %s, {listed} FROM {table} WHERE {quote(key)} = %s{where}",  # fmt: skip
+        f"INSERT INTO {table} ({quote(key)}, {listed}) SELECT %s, {listed} FROM {table}"
+        f" WHERE {quote(key)} = %s{where}",
         [(copy, original) for original, copy in pairs],
     )
 

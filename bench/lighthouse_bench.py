@@ -25,21 +25,35 @@ from .sites import REPO, build_site, database_urls, serve
 
 LIGHTHOUSE = REPO / ".cache" / "lighthouse"
 PAGES = ["/solutions/high-efficiency-heat-pumps/", "/sectors/buildings/", "/"]
-CHROME_FLAGS = "--headless=new --no-sandbox --disable-gpu --disable-quic --no-first-run --disable-background-networking --disable-component-update --disable-sync"  # fmt: skip
+CHROME_FLAGS = (
+    "--headless=new --no-sandbox --disable-gpu --disable-quic --no-first-run"
+    " --disable-background-networking --disable-component-update --disable-sync"
+)
 
 
 def lighthouse_bin() -> Path:
     binary = LIGHTHOUSE / "node_modules" / ".bin" / "lighthouse"
     if not binary.exists():
         LIGHTHOUSE.mkdir(parents=True, exist_ok=True)
-        subprocess.run(["npm", "install", "--silent", "--prefix", str(LIGHTHOUSE), "lighthouse@12.2.3"], check=True)  # fmt: skip
+        subprocess.run(
+            ["npm", "install", "--silent", "--prefix", str(LIGHTHOUSE), "lighthouse@12.2.3"],
+            check=True,
+        )
     return binary
 
 
 def main(argv: list[str]) -> int:
     binary = lighthouse_bin()
     table = Table(title="Lighthouse 12.2.3, mobile (default) settings")
-    for column in ("page", "performance", "accessibility", "best practices", "SEO", "LCP", "transfer KiB"):  # fmt: skip
+    for column in (
+        "page",
+        "performance",
+        "accessibility",
+        "best practices",
+        "SEO",
+        "LCP",
+        "transfer KiB",
+    ):
         table.add_column(column, justify="right")
     with tempfile.TemporaryDirectory(prefix="bench-lighthouse-") as tmp:
         workdir = Path(tmp)
@@ -54,16 +68,29 @@ def main(argv: list[str]) -> int:
         for page in PAGES:
             report = workdir / "report.json"
             subprocess.run(
-                [str(binary), site + page, "--quiet", "--output=json", f"--output-path={report}",
-                 f"--chrome-flags={CHROME_FLAGS}"],
-                env={**os.environ, "CHROME_PATH": "/usr/bin/chromium"}, check=True,
-            )  # fmt: skip
+                [
+                    str(binary),
+                    site + page,
+                    "--quiet",
+                    "--output=json",
+                    f"--output-path={report}",
+                    f"--chrome-flags={CHROME_FLAGS}",
+                ],
+                env={**os.environ, "CHROME_PATH": "/usr/bin/chromium"},
+                check=True,
+            )
             data = json.loads(report.read_text())
-            scores = [round(data["categories"][c]["score"] * 100) for c in
-                      ("performance", "accessibility", "best-practices", "seo")]  # fmt: skip
+            scores = [
+                round(data["categories"][c]["score"] * 100)
+                for c in ("performance", "accessibility", "best-practices", "seo")
+            ]
             lcp = data["audits"]["largest-contentful-paint"]["displayValue"]
             kib = data["audits"]["total-byte-weight"]["numericValue"] / 1024
-            failing = [a["id"] for a in data["audits"].values() if a.get("score") == 0 and a.get("scoreDisplayMode") == "binary"]  # fmt: skip
+            failing = [
+                a["id"]
+                for a in data["audits"].values()
+                if a.get("score") == 0 and a.get("scoreDisplayMode") == "binary"
+            ]
             if failing:
                 print(f"{page}: failing audits: {', '.join(failing)}", file=sys.stderr)
             table.add_row(page, *map(str, scores), lcp, f"{kib:.0f}")

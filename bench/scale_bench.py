@@ -50,8 +50,13 @@ update_search_index(sys.argv[1])
 
 
 def _probe(env: dict, *args: str) -> dict:
-    ran = subprocess.run([sys.executable, "-m", "bench.scale_probe", *args], cwd=REPO, env=env,
-                         capture_output=True, text=True)  # fmt: skip
+    ran = subprocess.run(
+        [sys.executable, "-m", "bench.scale_probe", *args],
+        cwd=REPO,
+        env=env,
+        capture_output=True,
+        text=True,
+    )
     if ran.returncode != 0:
         raise RuntimeError(f"the probe failed:\n{ran.stderr[-3000:]}")
     return json.loads(ran.stdout.strip().splitlines()[-1])
@@ -73,34 +78,87 @@ def measure(size: int, workdir: Path, edits: int) -> dict:
     row: dict = {"solution_pages": size, "make_site_s": time.perf_counter() - started}
     snapshot, public, port = workdir / f"snapshot-{size}", workdir / f"public-{size}", free_port()
     with serve(url, workdir) as api:
-        env = {**django_env(url, workdir), "SITE_PUBLIC_DIR": str(public), "BUILD_API_URL": api,
-               "PUBLIC_SITE_URL": f"http://127.0.0.1:{port}"}  # fmt: skip
+        env = {
+            **django_env(url, workdir),
+            "SITE_PUBLIC_DIR": str(public),
+            "BUILD_API_URL": api,
+            "PUBLIC_SITE_URL": f"http://127.0.0.1:{port}",
+        }
         print(f"[{size}] full export…", file=sys.stderr)
         row["full_export_s"], row["full_export_mb"] = run_measured(
-            [sys.executable, "-m", "content_export", "--api", api, "--out", str(snapshot), "--full"], cwd=REPO)  # fmt: skip
+            [
+                sys.executable,
+                "-m",
+                "content_export",
+                "--api",
+                api,
+                "--out",
+                str(snapshot),
+                "--full",
+            ],
+            cwd=REPO,
+        )
         row.update(_probe(env, "export", api, str(snapshot), "5"))
 
         print(f"[{size}] full builds…", file=sys.stderr)
-        row["full_build_s"], row["full_build_mb"] = run_measured([sys.executable, "-c", OUR_BUILD, str(snapshot), str(workdir / f"full-{size}")], cwd=REPO)  # fmt: skip
-        row["search_index_s"], row["search_index_mb"] = run_measured([sys.executable, "-c", SEARCH_INDEX, str(workdir / f"full-{size}")], cwd=REPO)  # fmt: skip
+        row["full_build_s"], row["full_build_mb"] = run_measured(
+            [sys.executable, "-c", OUR_BUILD, str(snapshot), str(workdir / f"full-{size}")],
+            cwd=REPO,
+        )
+        row["search_index_s"], row["search_index_mb"] = run_measured(
+            [sys.executable, "-c", SEARCH_INDEX, str(workdir / f"full-{size}")], cwd=REPO
+        )
         markdown = workdir / f"markdown-{size}"
         markdown_sources(markdown, size)
         (workdir / "pelicanconf.py").write_text(PELICAN_SETTINGS)
         row["pelican_s"], row["pelican_mb"] = run_measured(
-            [sys.executable, "-m", "pelican", str(markdown), "-o", str(workdir / f"pelican-{size}"),
-             "-s", str(workdir / "pelicanconf.py"), "-q"], cwd=workdir)  # fmt: skip
+            [
+                sys.executable,
+                "-m",
+                "pelican",
+                str(markdown),
+                "-o",
+                str(workdir / f"pelican-{size}"),
+                "-s",
+                str(workdir / "pelicanconf.py"),
+                "-q",
+            ],
+            cwd=workdir,
+        )
         row["pelican_over_ours"] = row["pelican_s"] / row["full_build_s"]
 
         print(f"[{size}] publish → live…", file=sys.stderr)
         shutil.copytree(snapshot, public / "snapshot")  # the worker starts from the full export
-        worker = subprocess.Popen([sys.executable, "manage.py", "build_worker"], cwd=REPO, env=env,
-                                  stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-                                  start_new_session=True)  # fmt: skip
-        static = subprocess.Popen([sys.executable, "-m", "site_builder", "serve", "--out", str(public),
-                                   "--port", str(port)], cwd=REPO, stdout=subprocess.DEVNULL)  # fmt: skip
+        worker = subprocess.Popen(
+            [sys.executable, "manage.py", "build_worker"],
+            cwd=REPO,
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            start_new_session=True,
+        )
+        static = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "site_builder",
+                "serve",
+                "--out",
+                str(public),
+                "--port",
+                str(port),
+            ],
+            cwd=REPO,
+            stdout=subprocess.DEVNULL,
+        )
         try:
-            subprocess.run([sys.executable, "manage.py", "build_site", "--wait"], cwd=REPO, env=env,
-                           check=True, stdout=subprocess.DEVNULL)  # fmt: skip
+            subprocess.run(
+                [sys.executable, "manage.py", "build_site", "--wait"],
+                cwd=REPO,
+                env=env,
+                check=True,
+                stdout=subprocess.DEVNULL,
+            )
             row.update(_probe(env, "publish", f"http://127.0.0.1:{port}", str(public), str(edits)))
             row["worker_mb"] = _vm_hwm(worker.pid)
         finally:
@@ -143,7 +201,9 @@ def main(argv: list[str]) -> int:
         return 1
     rows = []
     for size in (int(s) for s in args.sizes.split(",")):
-        with tempfile.TemporaryDirectory(prefix=f"bench-scale-{size}-", ignore_cleanup_errors=True) as tmp:  # fmt: skip
+        with tempfile.TemporaryDirectory(
+            prefix=f"bench-scale-{size}-", ignore_cleanup_errors=True
+        ) as tmp:
             rows.append(measure(size, Path(tmp), args.edits))
         _save(args.json, argv, rows)  # after each size: a long run keeps what it measured
     table = Table(title=f"Publishing at scale ({os.cpu_count()} cores; SQLite, database queue)")
@@ -158,8 +218,14 @@ def main(argv: list[str]) -> int:
 
 def _save(path: Path, argv: list[str], rows: list[dict]) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(json.dumps({
-        "measured_at": datetime.now(UTC).isoformat(timespec="seconds"),
-        "machine": {"cores": os.cpu_count(), "python": platform.python_version()},
-        "command": "python -m bench scale " + " ".join(argv), "rows": rows,
-    }, indent=2))  # fmt: skip
+    path.write_text(
+        json.dumps(
+            {
+                "measured_at": datetime.now(UTC).isoformat(timespec="seconds"),
+                "machine": {"cores": os.cpu_count(), "python": platform.python_version()},
+                "command": "python -m bench scale " + " ".join(argv),
+                "rows": rows,
+            },
+            indent=2,
+        )
+    )

@@ -66,7 +66,9 @@ def export_edits(api: str, snapshot: str, edits: int) -> dict:
     pages = list(SolutionPage.objects.live().order_by("pk"))
     seconds = []
     for number in range(edits):
-        _publish(pages[number * len(pages) // edits], f"Export benchmark edit {number} {time.time_ns()}.")  # fmt: skip
+        _publish(
+            pages[number * len(pages) // edits], f"Export benchmark edit {number} {time.time_ns()}."
+        )
         started = time.perf_counter()
         result = export(api, Path(snapshot))
         seconds.append(time.perf_counter() - started)
@@ -101,19 +103,37 @@ def publish_edits(site: str, public: str, edits: int) -> dict:
     unpublish = _until(lambda: _status_and_text(site + gone_path)[0] == 404)
 
     _quiet(public)
-    busiest = max(Organisation.objects.all(), key=lambda o: OrganisationMention.objects.filter(organisation=o).count())  # fmt: skip
-    named = OrganisationMention.objects.filter(organisation=busiest, page__live=True).values("page").distinct().count()  # fmt: skip
-    one = site + OrganisationMention.objects.filter(organisation=busiest, page__live=True).first().page.get_url_parts()[2]  # fmt: skip
+    busiest = max(
+        Organisation.objects.all(),
+        key=lambda o: OrganisationMention.objects.filter(organisation=o).count(),
+    )
+    named = (
+        OrganisationMention.objects.filter(organisation=busiest, page__live=True)
+        .values("page")
+        .distinct()
+        .count()
+    )
+    one = (
+        site
+        + OrganisationMention.objects.filter(organisation=busiest, page__live=True)
+        .first()
+        .page.get_url_parts()[2]
+    )
     busiest.name = f"{busiest.name} (renamed {time.time_ns()})"
     with transaction.atomic():  # as the admin's snippet edit view saves and logs it
         busiest.save()
         log(instance=busiest, action="wagtail.edit")
     organisation = _until(lambda: busiest.name in _status_and_text(one)[1])
     return {
-        "publish_p50_s": statistics.median(seconds), "publish_p95_s": quantiles[18],
-        "publish_max_s": max(seconds), "publish_s": seconds, "build_p50_s": statistics.median(builds),
-        "unpublish_s": unpublish, "organisation_s": organisation, "organisation_pages": named,
-    }  # fmt: skip
+        "publish_p50_s": statistics.median(seconds),
+        "publish_p95_s": quantiles[18],
+        "publish_max_s": max(seconds),
+        "publish_s": seconds,
+        "build_p50_s": statistics.median(builds),
+        "unpublish_s": unpublish,
+        "organisation_s": organisation,
+        "organisation_pages": named,
+    }
 
 
 def main(mode: str, *args: str) -> None:

@@ -1,0 +1,1 @@
+"""The Wagtail project: content model, admin, headless API and publishing."""

@@ -35,4 +35,6 @@ def healthz(request):
             checks[name] = check()
         except Exception as error:  # any failure means "not healthy", and says which
             checks[name], healthy = f"failing: {type(error).__name__}", False
-    return JsonResponse({"status": "ok" if healthy else "failing", **checks}, status=200 if healthy else 503)  # fmt: skip
+    return JsonResponse(
+        {"status": "ok" if healthy else "failing", **checks}, status=200 if healthy else 503
+    )

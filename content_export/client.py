@@ -98,6 +98,6 @@ class ApiClient:
             return
         pool = ThreadPoolExecutor(self.concurrency)
         try:
-            yield from pool.map(lambda request: self.get_json(*request, allow_404=allow_404), calls)  # fmt: skip
+            yield from pool.map(lambda request: self.get_json(*request, allow_404=allow_404), calls)
         finally:  # on an error, do not wait for the requests not yet sent
             pool.shutdown(cancel_futures=True)

@@ -92,11 +92,13 @@ class _Run:
         """Every page of one type, a listing at a time. The first listing says how many
         there are and how many the API gives at once; the others are fetched together."""
         params = {"type": page_type, "fields": "*", "limit": LISTING_LIMIT}
-        items, total = _listing(self.client.get_json("pages/", {**params, "offset": 0}), page_type)  # fmt: skip
+        items, total = _listing(self.client.get_json("pages/", {**params, "offset": 0}), page_type)
         yield items
         step = len(items)
         offsets = range(step, total, step) if step else ()
-        for listing in self.client.get_all_json(("pages/", {**params, "offset": o}) for o in offsets):  # fmt: skip
+        for listing in self.client.get_all_json(
+            ("pages/", {**params, "offset": o}) for o in offsets
+        ):
             yield _listing(listing, page_type)[0]
 
     def changes_since(self, since: datetime) -> dict:

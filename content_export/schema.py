@@ -185,9 +185,8 @@ def validate_page(data: Any) -> BasePage:
             for index, block in enumerate(page.body):
                 _validate_block(block, f"body.{index}")
     except ValidationError as error:
-        first = error.errors()[0]
-        field = ".".join(str(part) for part in first["loc"])
-        raise InvalidPage(f"{label}: field {field}: {first['msg']}") from None
+        field, message = first_problem(error)
+        raise InvalidPage(f"{label}: field {field}: {message}") from None
     except InvalidPage as error:
         raise InvalidPage(f"{label}: {error}") from None
     return page
@@ -202,6 +201,11 @@ def _validate_block(block: Block, where: str) -> None:
         elif block.type == "figure":
             Figure.model_validate(block.value)
     except ValidationError as error:
-        first = error.errors()[0]
-        field = ".".join(str(part) for part in first["loc"])
-        raise InvalidPage(f"field {where}.value.{field}: {first['msg']}") from None
+        field, message = first_problem(error)
+        raise InvalidPage(f"field {where}.value.{field}: {message}") from None
+
+
+def first_problem(error: ValidationError) -> tuple[str, str]:
+    """The first problem pydantic found: where (dotted, "" for the whole) and what."""
+    first = error.errors()[0]
+    return ".".join(str(part) for part in first["loc"]), first["msg"]

@@ -10,7 +10,6 @@ any more are removed only after the new manifest is in place.
     DIR/images/<sha256>.<ext>       renditions named by their content
 """
 
-import fcntl
 import hashlib
 import json
 import os
@@ -21,6 +20,7 @@ from typing import Any
 
 import pydantic_core
 
+from .files import file_lock
 from .schema import SCHEMA_VERSION
 
 MANIFEST = "manifest.json"
@@ -74,12 +74,8 @@ class Snapshot:
         self.root.mkdir(parents=True, exist_ok=True)
         (self.root / "pages").mkdir(exist_ok=True)
         (self.root / "images").mkdir(exist_ok=True)
-        with open(self.root / ".lock", "w") as lock:
-            fcntl.flock(lock, fcntl.LOCK_EX)
-            try:
-                yield
-            finally:
-                fcntl.flock(lock, fcntl.LOCK_UN)
+        with file_lock(self.root / ".lock"):
+            yield
 
     def write_page(self, page_id: int, document: dict) -> tuple[str, str]:
         """Write one page document; return (relative file name, content hash)."""

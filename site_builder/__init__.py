@@ -1,2 +1,2 @@
-"""Builds the static site from a content snapshot with Pelican and the themes in themes/
-(issue: site builder and default theme)."""
+"""Builds the static site from a content snapshot with Pelican and the themes in themes/,
+checks it, and switches it live atomically; also serves it and renders previews."""

@@ -63,7 +63,10 @@ def main(argv: list[str] | None = None) -> int:
             if args.command == "publish":
                 snapshot = snapshot or args.out / "snapshot"
                 exported = export(args.api, snapshot, full=args.full)
-                print(f"{exported.mode} export: {exported.fetched} page(s) fetched, {exported.removed} removed")  # fmt: skip
+                print(
+                    f"{exported.mode} export: {exported.fetched} page(s) fetched,"
+                    f" {exported.removed} removed"
+                )
             result = build(snapshot, args.out, theme=args.theme, site_url=args.site_url)
             print(f"live: {result.build_id} ({result.pages} pages, {result.seconds:.1f} s)")
     except (BuildError, ExportError, deploy.DeployError) as error:

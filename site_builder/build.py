@@ -32,7 +32,9 @@ THEMES = REPO / "themes"
 DEFAULT_SITE_URL = os.environ.get("PUBLIC_SITE_URL", "http://127.0.0.1:8080")
 SITE_SETTINGS = {
     "SITENAME": "Climate Solutions Catalogue",
-    "SITE_DESCRIPTION": "Climate solutions: what works, who is working on it, and what is left to do.",  # fmt: skip
+    "SITE_DESCRIPTION": (
+        "Climate solutions: what works, who is working on it, and what is left to do."
+    ),
 }
 
 
@@ -93,9 +95,16 @@ def theme_dir(theme: str) -> Path:
 
 
 def build(
-    snapshot: Path, public: Path, *, theme: str = "default", site_url: str = DEFAULT_SITE_URL,
-    search: bool = True, prune: bool = True, full: bool = False, jobs: int | None = None,
-) -> BuildResult:  # fmt: skip
+    snapshot: Path,
+    public: Path,
+    *,
+    theme: str = "default",
+    site_url: str = DEFAULT_SITE_URL,
+    search: bool = True,
+    prune: bool = True,
+    full: bool = False,
+    jobs: int | None = None,
+) -> BuildResult:
     """Build a release from `snapshot` and make it live.
 
     Incremental unless `full`: only files whose inputs changed since the live release are
@@ -107,7 +116,7 @@ def build(
     that a page is live as soon as its HTML is.
     """
     with deploy.locked(public), _collector_paused():
-        result = _build(Path(snapshot), Path(public), theme, site_url, full, jobs or default_jobs())  # fmt: skip
+        result = _build(Path(snapshot), Path(public), theme, site_url, full, jobs or default_jobs())
     if prune:
         deploy.prune(public)
     if search:
@@ -115,7 +124,9 @@ def build(
     return result
 
 
-def _build(snapshot: Path, public: Path, theme: str, site_url: str, full: bool, jobs: int) -> BuildResult:  # fmt: skip
+def _build(
+    snapshot: Path, public: Path, theme: str, site_url: str, full: bool, jobs: int
+) -> BuildResult:
     started = time.perf_counter()
     try:
         content = load(snapshot)
@@ -135,19 +146,31 @@ def _build(snapshot: Path, public: Path, theme: str, site_url: str, full: bool, 
         if incremental:
             old = previous_keys["files"]
             if deploy.take_staged(public, previous, staging):  # a copy of the live release
-                written = write_release(renderer, _environment(renderer), staging, old_keys=old, strict=False)  # fmt: skip
+                written = write_release(
+                    renderer, _environment(renderer), staging, old_keys=old, strict=False
+                )
             else:
                 staging.mkdir()
-                written = write_release(renderer, _environment(renderer), staging, old_keys=old,
-                                        reuse=releases / previous, strict=False)  # fmt: skip
+                written = write_release(
+                    renderer,
+                    _environment(renderer),
+                    staging,
+                    old_keys=old,
+                    reuse=releases / previous,
+                    strict=False,
+                )
         else:
             written = _render_with_pelican(content, renderer, staging, theme, site_url, jobs)
         if written.problems:
             shown = "\n  ".join(written.problems[:20])
-            more = f"\n  … and {len(written.problems) - 20} more" if len(written.problems) > 20 else ""  # fmt: skip
+            more = (
+                f"\n  … and {len(written.problems) - 20} more" if len(written.problems) > 20 else ""
+            )
             raise BuildError(f"the new release failed its checks:\n  {shown}{more}")
         keys = written.keys
-        changed = _changed_urls(previous_keys.get("files", {}), keys, staging, releases / previous if previous else None)  # fmt: skip
+        changed = _changed_urls(
+            previous_keys.get("files", {}), keys, staging, releases / previous if previous else None
+        )
         deploy.write_keys(public, build_id, {"site": renderer.site_key, "files": keys})
         release = releases / build_id
         staging.rename(release)
@@ -156,9 +179,15 @@ def _build(snapshot: Path, public: Path, theme: str, site_url: str, full: bool, 
         raise
     deploy.activate(public, build_id)
     return BuildResult(
-        build_id, release, len(content.pages), time.perf_counter() - started,
-        "incremental" if incremental else "full", written.rendered, changed, len(keys),
-    )  # fmt: skip
+        build_id,
+        release,
+        len(content.pages),
+        time.perf_counter() - started,
+        "incremental" if incremental else "full",
+        written.rendered,
+        changed,
+        len(keys),
+    )
 
 
 def _render_with_pelican(

@@ -25,13 +25,11 @@ _PLAIN_PATH = re.compile(r"/(?!/)[^?#%:\s]*")  # a site path with nothing to dec
 SEARCH_INDEX = "/pagefind/"  # built after the release goes live (search.py): not checked here
 
 
-def output_file(root: Path, url: str) -> Path:
-    return Path(root) / file_name(url)
-
-
 def file_name(url: str) -> str:
     """The release file a site URL is served from: "/a/b/" -> "a/b/index.html"."""
-    path = url.lstrip("/") if _PLAIN_PATH.fullmatch(url) else unquote(urlsplit(url).path).lstrip("/")  # fmt: skip
+    path = (
+        url.lstrip("/") if _PLAIN_PATH.fullmatch(url) else unquote(urlsplit(url).path).lstrip("/")
+    )
     return path + "index.html" if path.endswith("/") or not path else path
 
 
@@ -82,12 +80,17 @@ def check_release(root: Path, page_urls: list[str]) -> list[str]:
     one page of each kind parsed strictly. Empty when all is well."""
     root = Path(root)
     files = {p.relative_to(root).as_posix() for p in root.rglob("*") if p.is_file()}
-    problems = [f"{url}: the page is missing from the release" for url in page_urls
-                if file_name(url) not in files]  # fmt: skip
+    problems = [
+        f"{url}: the page is missing from the release"
+        for url in page_urls
+        if file_name(url) not in files
+    ]
     parsed_kinds: set[tuple] = set()
     for name in sorted(n for n in files if n.endswith(".html")):
         kind = kind_of(name)
-        problems += check_page("/" + name, (root / name).read_text(), files, parse=kind not in parsed_kinds)  # fmt: skip
+        problems += check_page(
+            "/" + name, (root / name).read_text(), files, parse=kind not in parsed_kinds
+        )
         parsed_kinds.add(kind)
     return problems
 

@@ -191,9 +191,13 @@ def _organisations(solutions: list[dict]) -> list[Organisation]:
             if organisation is None:
                 slug = _unique(slugify(mention["name"]) or f"organisation-{key}", slugs)
                 organisation = found[key] = Organisation(
-                    key, mention["name"], mention["abbreviation"],
-                    mention["website"], mention["kind"], slug,
-                )  # fmt: skip
+                    key,
+                    mention["name"],
+                    mention["abbreviation"],
+                    mention["website"],
+                    mention["kind"],
+                    slug,
+                )
             organisation.mentions.append(Mention(url, title, mention["note"]))
             named_here[key] = organisation
         solution["organisation_pages"] = list(named_here.values())

@@ -13,7 +13,6 @@ changes only the files that changed. Old releases are removed the same way, off 
 publish path, at low priority.
 """
 
-import fcntl
 import json
 import os
 import subprocess
@@ -21,6 +20,8 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
+
+from content_export.files import file_lock
 
 KEEP = 10
 
@@ -97,13 +98,8 @@ def remove_tree(path: Path) -> None:
 @contextmanager
 def locked(public: Path) -> Iterator[None]:
     """One build at a time writes releases into `public`."""
-    Path(public).mkdir(parents=True, exist_ok=True)
-    with open(Path(public) / ".build.lock", "w") as lock:
-        fcntl.flock(lock, fcntl.LOCK_EX)
-        try:
-            yield
-        finally:
-            fcntl.flock(lock, fcntl.LOCK_UN)
+    with file_lock(Path(public) / ".build.lock"):
+        yield
 
 
 def remove_unfinished(public: Path) -> None:
@@ -122,20 +118,9 @@ def remove_unfinished(public: Path) -> None:
 # --- the copy of the live release that the next build starts from --------------------------
 
 
-@contextmanager
-def _staging_lock(public: Path, *, wait: bool = True) -> Iterator[bool]:
+def _staging_lock(public: Path, *, wait: bool = True):
     """Held while a copy is made; yields False if not `wait` and someone holds it."""
-    releases_dir(public).mkdir(parents=True, exist_ok=True)
-    with open(releases_dir(public) / ".staging.lock", "w") as lock:
-        try:
-            fcntl.flock(lock, fcntl.LOCK_EX | (0 if wait else fcntl.LOCK_NB))
-        except BlockingIOError:
-            yield False
-            return
-        try:
-            yield True
-        finally:
-            fcntl.flock(lock, fcntl.LOCK_UN)
+    return file_lock(releases_dir(public) / ".staging.lock", wait=wait)
 
 
 def stage_next(public: Path) -> bool:
@@ -152,8 +137,9 @@ def stage_next(public: Path) -> bool:
         remove_tree(copying)
         copied = subprocess.run(
             ["nice", "-n", "19", "cp", "-al", "--", str(releases_dir(public) / live), str(copying)],
-            capture_output=True, text=True,
-        )  # fmt: skip
+            capture_output=True,
+            text=True,
+        )
         if copied.returncode != 0:
             remove_tree(copying)
             raise DeployError(f"could not copy release {live}: {copied.stderr.strip()}")

@@ -22,7 +22,9 @@ from .render import FILTERS, SiteRenderer
 
 class SnapshotGenerator(Generator):
     def generate_context(self):
-        content = self.settings.get("SNAPSHOT_CONTENT") or load(Path(self.settings["SNAPSHOT_PATH"]))  # fmt: skip
+        content = self.settings.get("SNAPSHOT_CONTENT") or load(
+            Path(self.settings["SNAPSHOT_PATH"])
+        )
         self.renderer = SiteRenderer(content, self.settings, Path(self.theme))
         self.env.filters.update(FILTERS)
 

@@ -30,9 +30,14 @@ PRIVATE = [("Cache-Control", "no-store"), ("X-Robots-Tag", "noindex")]
 
 class PreviewApp:
     def __init__(
-        self, api_url: str, public: Path, *, snapshot: Path | None = None,
-        theme: str = "default", site_url: str = DEFAULT_SITE_URL,
-    ):  # fmt: skip
+        self,
+        api_url: str,
+        public: Path,
+        *,
+        snapshot: Path | None = None,
+        theme: str = "default",
+        site_url: str = DEFAULT_SITE_URL,
+    ):
         self.client = ApiClient(api_url, retries=1, timeout=15)
         self.public = Path(public)
         self.snapshot = Path(snapshot) if snapshot else self.public / "snapshot"
@@ -55,20 +60,31 @@ class PreviewApp:
         content_type = (query.get("content_type") or [""])[0]
         token = (query.get("token") or [""])[0]
         if not content_type or not token:
-            return self.error("400 Bad Request", "This address is missing its preview link. Open the preview from the editor.")  # fmt: skip
+            return self.error(
+                "400 Bad Request",
+                "This address is missing its preview link. Open the preview from the editor.",
+            )
         try:
             data = self.client.get_json(
                 "page_preview/", {"content_type": content_type, "token": token}, allow_404=True
             )
         except ExportError as error:
-            return self.error("502 Bad Gateway", f"The CMS could not be asked for the draft: {error}")  # fmt: skip
+            return self.error(
+                "502 Bad Gateway", f"The CMS could not be asked for the draft: {error}"
+            )
         if data is None:
-            return self.error("404 Not Found", "This preview link is not valid or has expired. Go back to the editor and press Preview again.")  # fmt: skip
+            return self.error(
+                "404 Not Found",
+                "This preview link is not valid or has expired."
+                " Go back to the editor and press Preview again.",
+            )
         data["id"] = data.get("id") or 0  # a page that was never saved has no id yet
         try:
             validate_page(data)
         except InvalidPage as error:
-            return self.error("502 Bad Gateway", f"The CMS gave a draft this site cannot show: {error}")  # fmt: skip
+            return self.error(
+                "502 Bad Gateway", f"The CMS gave a draft this site cannot show: {error}"
+            )
         return "200 OK", [("Content-Type", "text/html; charset=utf-8"), *PRIVATE], self.render(data)
 
     def render(self, data: dict) -> bytes:

@@ -42,9 +42,15 @@ def default_jobs() -> int:
 
 
 def write_release(
-    renderer: SiteRenderer, env: Environment, folder: Path, *, old_keys: dict | None = None,
-    reuse: Path | None = None, strict: bool = True, jobs: int = 1,
-) -> Written:  # fmt: skip
+    renderer: SiteRenderer,
+    env: Environment,
+    folder: Path,
+    *,
+    old_keys: dict | None = None,
+    reuse: Path | None = None,
+    strict: bool = True,
+    jobs: int = 1,
+) -> Written:
     """Bring `folder` to the release for `renderer`'s snapshot.
 
     `old_keys` are the keys of the release that `folder` is a copy of (or that `reuse`
@@ -82,9 +88,14 @@ _JOB: tuple = ()
 
 
 def _render_all(
-    renderer: SiteRenderer, env: Environment, folder: Path, items: list[Output],
-    known: set[str], strict: bool, jobs: int,
-) -> list[str]:  # fmt: skip
+    renderer: SiteRenderer,
+    env: Environment,
+    folder: Path,
+    items: list[Output],
+    known: set[str],
+    strict: bool,
+    jobs: int,
+) -> list[str]:
     global _JOB
     if jobs <= 1 or len(items) < PARALLEL_FROM:
         return _render(renderer, env, folder, items, known, strict)
@@ -112,9 +123,13 @@ def _render_share(number: int) -> list[str]:
 
 
 def _render(
-    renderer: SiteRenderer, env: Environment, folder: Path, items: list[Output],
-    known: set[str], strict: bool,
-) -> list[str]:  # fmt: skip
+    renderer: SiteRenderer,
+    env: Environment,
+    folder: Path,
+    items: list[Output],
+    known: set[str],
+    strict: bool,
+) -> list[str]:
     problems, parsed_kinds = [], set()
     for item in items:
         text = renderer.render(env, item)

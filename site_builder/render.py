@@ -13,14 +13,14 @@ from typing import Any
 from xml.sax.saxutils import escape
 
 import feedgenerator
-import nh3
 from jinja2 import Environment, FileSystemLoader
 from markupsafe import Markup
 from pelican.settings import DEFAULT_CONFIG
 
+from content_export.richtext import clean_html
+
 from .content import SiteContent, slugify
 
-ALLOWED_TAGS = {"p", "a", "b", "i", "strong", "em", "code", "br", "sup", "sub", "ol", "ul", "li", "h2", "h3"}  # fmt: skip
 ASSETS = (("css", "site.css"), ("filter_js", "filter.js"), ("search_js", "search.js"))
 RECENT = 20
 TEMPLATES = {
@@ -37,7 +37,7 @@ TEMPLATES = {
 def html(value: str | None, inline: bool = False) -> Markup:
     """Content HTML, sanitised once more here: nothing executable reaches a reader.
     Cached: a summary is shown on its page, its sectors, tags and the index."""
-    clean = nh3.clean(value or "", tags=ALLOWED_TAGS, attributes={"a": {"href"}}, link_rel=None)
+    clean = clean_html(value or "")
     if inline and clean.startswith("<p>") and clean.endswith("</p>") and clean.count("<p>") == 1:
         clean = clean[3:-4]
     return Markup(clean)
@@ -94,7 +94,12 @@ def _card(solution: dict) -> tuple:
     card = solution.get("card_inputs")
     if card is None:
         sectors = tuple(sector["meta"]["slug"] for sector in solution["sector_pages"])
-        card = solution["card_inputs"] = (solution["url"], solution["title"], solution.get("summary", ""), sectors)  # fmt: skip
+        card = solution["card_inputs"] = (
+            solution["url"],
+            solution["title"],
+            solution.get("summary", ""),
+            sectors,
+        )
     return card
 
 
@@ -124,7 +129,11 @@ class Output:
         """A hash of what the file is made of. A worker remembers the key of each file's
         inputs: comparing them again is much cheaper than hashing them again."""
         known = _KEYS.get(self.save_as)
-        if known is not None and known[0] == (site_key, self.template, self.title) and known[1] == self.inputs:  # fmt: skip
+        if (
+            known is not None
+            and known[0] == (site_key, self.template, self.title)
+            and known[1] == self.inputs
+        ):
             return known[2]
         data = json.dumps([site_key, self.template, self.title, self.inputs], sort_keys=True)
         key = hashlib.sha256(data.encode()).hexdigest()[:32]
@@ -171,27 +180,45 @@ class SiteRenderer:
         for page in content.pages:
             yield self.page(page)
         yield Output(
-            "/organisations/", "organisation_index", "Organisations", _fixed({"section": "organisations"}),
+            "/organisations/",
+            "organisation_index",
+            "Organisations",
+            _fixed({"section": "organisations"}),
             [[o.url, o.name, o.abbreviation, len(o.mentions)] for o in content.organisations],
-        )  # fmt: skip
+        )
         for organisation in content.organisations:
             yield Output(
-                organisation.url, "organisation", organisation.name,
-                _fixed({"organisation": organisation, "section": "organisations",
-                        "description": f"Where the catalogue names {organisation.name}."}),
+                organisation.url,
+                "organisation",
+                organisation.name,
+                _fixed(
+                    {
+                        "organisation": organisation,
+                        "section": "organisations",
+                        "description": f"Where the catalogue names {organisation.name}.",
+                    }
+                ),
                 [organisation.abbreviation, organisation.website, organisation.mentions],
-            )  # fmt: skip
+            )
         for tag in content.tags:
             inputs = [tag.name, [_card(s) for s in tag.solutions]]
             yield Output(tag.url, "tag", f"Tagged {tag.name}", _fixed({"tag": tag}), inputs)
         for old_url, target in sorted(content.redirects.items()):
-            yield Output(old_url, "redirect", "Moved", _fixed({"target": target}), [target], in_sitemap=False)  # fmt: skip
+            yield Output(
+                old_url, "redirect", "Moved", _fixed({"target": target}), [target], in_sitemap=False
+            )
         yield Output("/search/", "search", "Search", _fixed({"section": "search"}))
         yield Output("/404.html", "404", "Page not found", _fixed({}), in_sitemap=False)
 
     def page(self, page: dict) -> Output:
         template, _ = TEMPLATES[page["type"]]
-        return Output(page["url"], template, page["title"], lambda: self.page_context(page), self.page_inputs(page))  # fmt: skip
+        return Output(
+            page["url"],
+            template,
+            page["title"],
+            lambda: self.page_context(page),
+            self.page_inputs(page),
+        )
 
     def page_context(self, page: dict) -> dict:
         _, section = TEMPLATES[page["type"]]
@@ -212,18 +239,28 @@ class SiteRenderer:
         content = self.content
         inputs: list = [self.content.page_hash(page)]
         if page["type"] == "solutions.SolutionPage":
-            inputs += [[[s["url"], s["title"]] for s in page["sector_pages"]],
-                       [[o.url, o.name] for o in page["organisation_pages"]]]  # fmt: skip
+            inputs += [
+                [[s["url"], s["title"]] for s in page["sector_pages"]],
+                [[o.url, o.name] for o in page["organisation_pages"]],
+            ]
         elif page["type"] == "solutions.SectorPage":
             inputs.append([_card(s) for s in page["solutions"]])
         elif page["type"] == "solutions.SolutionIndexPage":
-            inputs += [[_card(s) for s in content.solutions],
-                       [[s["url"], s["title"], s["meta"]["slug"], len(s["solutions"])] for s in content.sectors]]  # fmt: skip
+            inputs += [
+                [_card(s) for s in content.solutions],
+                [
+                    [s["url"], s["title"], s["meta"]["slug"], len(s["solutions"])]
+                    for s in content.sectors
+                ],
+            ]
         elif page["type"] == "solutions.SectorIndexPage":
             inputs.append([[s["url"], s["title"], len(s["solutions"])] for s in content.sectors])
         elif page["type"] == "home.HomePage":
-            inputs += [len(content.solutions), [[s["url"], s["title"]] for s in content.sectors],
-                       [_card(s) for s in self.recent[:6]]]  # fmt: skip
+            inputs += [
+                len(content.solutions),
+                [[s["url"], s["title"]] for s in content.sectors],
+                [_card(s) for s in self.recent[:6]],
+            ]
         return inputs
 
     def render(self, env: Environment, output: Output) -> str:
@@ -251,12 +288,22 @@ class SiteRenderer:
     @staticmethod
     def local_context(output: Output) -> dict:
         json_ld = {"@context": "https://schema.org", "@type": "WebPage", "name": output.title}
-        return {"json_ld": json_ld, **output.make_context(), "title": output.title, "page_url": output.url}  # fmt: skip
+        return {
+            "json_ld": json_ld,
+            **output.make_context(),
+            "title": output.title,
+            "page_url": output.url,
+        }
 
     def json_ld(self, page: dict) -> dict:
         url = self.settings["SITEURL"] + page["url"]
         if page["type"] != "solutions.SolutionPage":
-            return {"@context": "https://schema.org", "@type": "WebPage", "name": page["title"], "url": url}  # fmt: skip
+            return {
+                "@context": "https://schema.org",
+                "@type": "WebPage",
+                "name": page["title"],
+                "url": url,
+            }
         data = {
             "@context": "https://schema.org",
             "@type": "Article",

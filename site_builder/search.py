@@ -11,11 +11,12 @@ Until then, search answers from the index of the release before. A rollback keep
 newest index.
 """
 
-import fcntl
 import os
 import subprocess
 import sys
 from pathlib import Path
+
+from content_export.files import file_lock
 
 from . import deploy
 
@@ -41,8 +42,7 @@ def update_search_index(public: Path) -> str | None:
     public = Path(public)
     folder = search_dir(public)
     folder.mkdir(parents=True, exist_ok=True)
-    with open(folder / ".lock", "w") as lock:
-        fcntl.flock(lock, fcntl.LOCK_EX)  # one indexer at a time, whichever worker runs it
+    with file_lock(folder / ".lock"):  # one indexer at a time, whichever worker runs it
         live = deploy.current(public)
         if live is None or indexed_release(public) == live:
             return None
@@ -50,17 +50,32 @@ def update_search_index(public: Path) -> str | None:
             deploy.remove_tree(unfinished)
         building = folder / f".building-{live}"
         ran = subprocess.run(
-            ["nice", "-n", "19", sys.executable, "-m", "pagefind", "--site",
-             str(deploy.releases_dir(public) / live), "--output-path", str(building)],
-            capture_output=True, text=True,
-        )  # fmt: skip
+            [
+                "nice",
+                "-n",
+                "19",
+                sys.executable,
+                "-m",
+                "pagefind",
+                "--site",
+                str(deploy.releases_dir(public) / live),
+                "--output-path",
+                str(building),
+            ],
+            capture_output=True,
+            text=True,
+        )
         if ran.returncode != 0:
             deploy.remove_tree(building)
-            raise SearchIndexError(f"Pagefind could not index release {live}: {ran.stderr.strip()[-500:]}")  # fmt: skip
+            raise SearchIndexError(
+                f"Pagefind could not index release {live}: {ran.stderr.strip()[-500:]}"
+            )
         deploy.remove_tree(folder / live)
         os.rename(building, folder / live)
         deploy.switch_link(folder / "current", Path(live))
-        for old in sorted(p.name for p in folder.iterdir() if p.is_dir() and not p.name.startswith("."))[:-KEEP]:  # fmt: skip
+        for old in sorted(
+            p.name for p in folder.iterdir() if p.is_dir() and not p.name.startswith(".")
+        )[:-KEEP]:
             if old != live:
                 deploy.remove_tree(folder / old)
         return live

@@ -1,35 +1,27 @@
+"""Shared fixtures. Content is imported once per test session and put back from a copy
+(tests/database.py) for each test that needs it; the sample's snapshot and built site are
+made once too, and each test gets its own copy of them."""
+
 import shutil
+from io import StringIO
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 from django.core.management import call_command
+from django.core.management.base import CommandError
+
+from tests.database import COPIES
 
 REPO = Path(__file__).resolve().parent.parent
 SAMPLE_CONTENT = REPO / "sample_content"
 CORPUS_DOCS = REPO.parent / "shared" / "corpus" / "climate-tech-handbook" / "docs"
 SEED = SAMPLE_CONTENT / "solution-high-efficiency-heat-pumps.md"
-
-
-@pytest.fixture
-def corpus_docs() -> Path:
-    if not CORPUS_DOCS.is_dir():
-        pytest.skip(f"the real corpus is not beside this clone ({CORPUS_DOCS} is missing)")
-    return CORPUS_DOCS
-
-
-@pytest.fixture
-def workdir(tmp_path) -> Path:
-    """A folder of handbook files for one test, with the sample images beside them."""
-    shutil.copytree(SAMPLE_CONTENT / "img", tmp_path / "img")
-    return tmp_path
+SITE_URL = "https://solutions.example.org"
 
 
 def run_import(*paths, publish=True):
     """Run the real management command; return (exit code, stdout, stderr)."""
-    from io import StringIO
-
-    from django.core.management.base import CommandError
-
     out, err = StringIO(), StringIO()
     args = [str(p) for p in paths] + (["--publish"] if publish else [])
     try:
@@ -41,11 +33,71 @@ def run_import(*paths, publish=True):
     return code, out.getvalue(), err.getvalue()
 
 
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup, django_db_blocker):
+    """The test database, and a copy of it as the migrations left it."""
+    with django_db_blocker.unblock():
+        COPIES.save("migrated")
+
+
+def _imported_once(name: str, django_db_blocker, work) -> None:
+    """Run `work` once on the migrated database and keep the result as copy `name`; the
+    database is left as it was found (a test session runs tests in between)."""
+    with django_db_blocker.unblock():
+        COPIES.save("found")
+        COPIES.restore("migrated")
+        work()
+        COPIES.save(name)
+        COPIES.restore("found")
+
+
+@pytest.fixture(scope="session")
+def sample(django_db_setup, django_db_blocker, live_server, tmp_path_factory):
+    """The sample content imported and published, its snapshot and its built site."""
+    from content_export.export import export
+    from site_builder.build import build
+
+    made = SimpleNamespace(snapshot=tmp_path_factory.mktemp("sample") / "snapshot")
+    made.public = made.snapshot.with_name("public")
+
+    def work():
+        code, _, err = run_import(SAMPLE_CONTENT)
+        assert code == 0, err
+        export(f"{live_server.url}/api/v2/", made.snapshot)  # makes the image renditions
+        build(made.snapshot, made.public, site_url=SITE_URL)
+
+    _imported_once("sample", django_db_blocker, work)
+    return made
+
+
+@pytest.fixture(scope="session")
+def corpus(django_db_setup, django_db_blocker):
+    """The real Climate Tech Handbook imported once: the import's (code, stdout, stderr)."""
+    if not CORPUS_DOCS.is_dir():
+        pytest.skip(f"the real corpus is not beside this clone ({CORPUS_DOCS} is missing)")
+    result = []
+    _imported_once("corpus", django_db_blocker, lambda: result.extend(run_import(CORPUS_DOCS)))
+    return tuple(result)
+
+
 @pytest.fixture
-def published_sample(transactional_db, django_db_serialized_rollback):
-    """The sample content, imported and published."""
-    code, _, err = run_import(SAMPLE_CONTENT)
-    assert code == 0, err
+def imported_corpus(transactional_db, django_db_serialized_rollback, corpus):
+    """The corpus imported and published, for this test to change as it likes."""
+    COPIES.restore("corpus")
+    return corpus
+
+
+@pytest.fixture
+def workdir(tmp_path) -> Path:
+    """A folder of handbook files for one test, with the sample images beside them."""
+    shutil.copytree(SAMPLE_CONTENT / "img", tmp_path / "img")
+    return tmp_path
+
+
+@pytest.fixture
+def published_sample(transactional_db, django_db_serialized_rollback, sample):
+    """The sample content, imported and published (committed: other processes see it)."""
+    COPIES.restore("sample")
 
 
 @pytest.fixture
@@ -55,22 +107,18 @@ def api_url(live_server, published_sample) -> str:
 
 
 @pytest.fixture
-def snapshot(api_url, tmp_path) -> Path:
+def snapshot(api_url, sample, tmp_path) -> Path:
     """A snapshot of the sample content made by the real exporter from the real CMS."""
-    from content_export.export import export
-
     out = tmp_path / "snapshot"
-    export(api_url, out)
+    shutil.copytree(sample.snapshot, out)
     return out
 
 
 @pytest.fixture
-def public(snapshot, tmp_path) -> Path:
+def public(snapshot, sample, tmp_path) -> Path:
     """The sample site built and made live in a fresh public/ folder."""
-    from site_builder.build import build
-
     out = tmp_path / "public"
-    build(snapshot, out, site_url="https://solutions.example.org")
+    shutil.copytree(sample.public, out, symlinks=True)
     return out
 
 

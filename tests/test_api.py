@@ -31,8 +31,12 @@ def test_seed_page_is_complete_with_final_html(api_url):
     page = _solution(api_url, "high-efficiency-heat-pumps")
     sections = [b["value"] for b in page["body"] if b["type"] == "section"]
     assert [s["heading"] for s in sections] == [
-        "Overview", "Progress Made", "Lessons Learned", "Challenges Ahead", "Best Path Forward"
-    ]  # fmt: skip
+        "Overview",
+        "Progress Made",
+        "Lessons Learned",
+        "Challenges Ahead",
+        "Best Path Forward",
+    ]
     lists = [b["value"] for s in sections for b in s["content"] if b["type"] == "list"]
     assert sum(len(items["items"]) for items in lists) == 3 + 4 + 5 + 3 + 3
     html = "".join(_texts(page["body"])) + page["body"][0]["value"]["title"]
@@ -100,7 +104,9 @@ def test_listing_queries_do_not_grow_with_pages(published_sample, client):
 
 
 def test_changes_lists_what_changed_since_a_time(api_url):
-    before = requests.get(f"{api_url}changes/", params={"since": "2999-01-01T00:00:00Z"}, timeout=10).json()["until"]  # fmt: skip
+    before = requests.get(
+        f"{api_url}changes/", params={"since": "2999-01-01T00:00:00Z"}, timeout=10
+    ).json()["until"]
     page = SolutionPage.objects.get(slug="electric-buses")
     page.save_revision().publish()
     other = SolutionPage.objects.get(slug="cargo-bikes")

@@ -20,7 +20,9 @@ def site_url(public):
     server.shutdown()
 
 
-def test_reader_goes_from_home_to_a_sector_to_a_solution_and_searches(site_url, browser_page, tmp_path):  # fmt: skip
+def test_reader_goes_from_home_to_a_sector_to_a_solution_and_searches(
+    site_url, browser_page, tmp_path
+):
     page = browser_page
     page.goto(site_url + "/")
     assert page.locator("h1").inner_text() == "Climate Solutions Catalogue"
@@ -32,8 +34,12 @@ def test_reader_goes_from_home_to_a_sector_to_a_solution_and_searches(site_url, 
     assert page.url.endswith("/solutions/high-efficiency-heat-pumps/")
     headings = page.locator("article section h2").all_inner_texts()
     assert [h.rstrip(" #") for h in headings] == [
-        "Overview", "Progress Made", "Lessons Learned", "Challenges Ahead", "Best Path Forward"
-    ]  # fmt: skip
+        "Overview",
+        "Progress Made",
+        "Lessons Learned",
+        "Challenges Ahead",
+        "Best Path Forward",
+    ]
     assert page.locator("figure.cover img").evaluate("img => img.complete && img.naturalWidth") > 0
     page.get_by_role("navigation", name="On this page").get_by_role(
         "link", name="Lessons Learned"
@@ -63,7 +69,10 @@ def preview_server(api_url, public, snapshot, settings):
     server = make_preview_server(PreviewApp(api_url, public, snapshot=snapshot), port=0)
     threading.Thread(target=server.serve_forever, daemon=True).start()
     url = f"http://127.0.0.1:{server.server_port}/"
-    settings.WAGTAIL_HEADLESS_PREVIEW = {**settings.WAGTAIL_HEADLESS_PREVIEW, "CLIENT_URLS": {"default": url}}  # fmt: skip
+    settings.WAGTAIL_HEADLESS_PREVIEW = {
+        **settings.WAGTAIL_HEADLESS_PREVIEW,
+        "CLIENT_URLS": {"default": url},
+    }
     yield url
     server.shutdown()
 
@@ -151,7 +160,7 @@ def test_publishing_a_new_page_while_its_autosave_is_answering_creates_it_once(
 
     def hold_autosave_answers(route):
         request = route.request
-        if request.method == "POST" and "application/json" in (request.headers.get("accept") or ""):  # fmt: skip
+        if request.method == "POST" and "application/json" in (request.headers.get("accept") or ""):
             held.append((route, route.fetch()))  # the server has stored the page
         else:
             route.continue_()

@@ -49,7 +49,13 @@ def test_full_export_holds_every_page_section_link_image_and_organisation(api_ur
     seed = _page(tmp_path, "high-efficiency-heat-pumps")
     sections = [b["value"] for b in seed["body"] if b["type"] == "section"]
     assert len(sections) == 5
-    items = [i for s in sections for b in s["content"] if b["type"] == "list" for i in b["value"]["items"]]  # fmt: skip
+    items = [
+        i
+        for s in sections
+        for b in s["content"]
+        if b["type"] == "list"
+        for i in b["value"]["items"]
+    ]
     assert len(items) == 18 and "Improved refrigerants" in items[0]
     assert '<a href="/contribute/">Help us</a>' in seed["body"][0]["value"]["title"]
     assert len(seed["organisations"]) == 14  # 10 organisations, some named in two sections
@@ -59,7 +65,9 @@ def test_full_export_holds_every_page_section_link_image_and_organisation(api_ur
     assert _snapshot_is_whole(tmp_path)
 
 
-def test_a_full_export_in_many_listings_fetched_together_has_every_page_once(api_url, tmp_path, monkeypatch):  # fmt: skip
+def test_a_full_export_in_many_listings_fetched_together_has_every_page_once(
+    api_url, tmp_path, monkeypatch
+):
     export(api_url, tmp_path / "one-listing")
     monkeypatch.setattr("content_export.export.LISTING_LIMIT", 2)  # 9 solutions: 5 listings
     client = ApiClient(api_url, concurrency=3)
@@ -152,7 +160,7 @@ def test_killed_export_leaves_the_previous_snapshot_whole(api_url, tmp_path):
                 "--out",
                 str(tmp_path),
                 "--full",
-            ],  # fmt: skip
+            ],
             cwd=REPO,
         )
         deadline = time.time() + 20
@@ -192,7 +200,9 @@ def test_unexpected_page_fields_name_the_page_and_the_field(api_url, tmp_path):
     broken_missing = {**page}
     del broken_missing["summary"]
     broken_type = json.loads(json.dumps(page))
-    broken_type["sectors"] = [{"id": 1, "title": "X", "url": "/x/", "is_primary": "maybe", "position": 0}]  # fmt: skip
+    broken_type["sectors"] = [
+        {"id": 1, "title": "X", "url": "/x/", "is_primary": "maybe", "position": 0}
+    ]
     broken_block = json.loads(json.dumps(page))
     broken_block["body"].append({"type": "marquee", "value": "<marquee>"})
 
@@ -206,7 +216,7 @@ def test_unexpected_page_fields_name_the_page_and_the_field(api_url, tmp_path):
             "/api/v2/pages/": lambda path, b=broken: (
                 200,
                 {"meta": {"total_count": 1}, "items": [b]},
-            ),  # fmt: skip
+            ),
         }
         with FakeApi(routes) as fake, pytest.raises(ExportError) as raised:
             export(fake.url, tmp_path / "out")
@@ -217,13 +227,27 @@ def test_unexpected_page_fields_name_the_page_and_the_field(api_url, tmp_path):
 def test_cli_reports_what_it_did_and_fails_clearly(api_url, tmp_path):
     ran = subprocess.run(
         [sys.executable, "-m", "content_export", "--api", api_url, "--out", str(tmp_path)],
-        cwd=REPO, capture_output=True, text=True, timeout=120,
-    )  # fmt: skip
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert ran.returncode == 0, ran.stderr
     assert "full export: 17 pages" in ran.stdout
     ran = subprocess.run(
-        [sys.executable, "-m", "content_export", "--api", "http://127.0.0.1:9/api/v2/", "--out", str(tmp_path)],  # fmt: skip
-        cwd=REPO, capture_output=True, text=True, timeout=120,
-    )  # fmt: skip
+        [
+            sys.executable,
+            "-m",
+            "content_export",
+            "--api",
+            "http://127.0.0.1:9/api/v2/",
+            "--out",
+            str(tmp_path),
+        ],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert ran.returncode == 1
     assert "could not be reached" in ran.stderr and "previous snapshot" in ran.stderr

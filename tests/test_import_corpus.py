@@ -4,20 +4,21 @@ import pytest
 
 from cms.imports.models import ImportNote
 from cms.solutions.models import Organisation, SectorPage, SolutionPage
-from tests.conftest import run_import
+from tests.conftest import CORPUS_DOCS, run_import
 
-pytestmark = [pytest.mark.django_db, pytest.mark.corpus]
+pytestmark = [pytest.mark.corpus, pytest.mark.xdist_group("corpus")]
 
 
-def test_whole_corpus_imports(corpus_docs):
-    code, out, err = run_import(corpus_docs)
+def test_whole_corpus_imports(imported_corpus):
+    code, out, err = imported_corpus
     assert code == 0, err
     assert SolutionPage.objects.live().count() == 93
     assert SectorPage.objects.live().count() == 14
     heat_pumps = SolutionPage.objects.get(slug="high-efficiency-heat-pumps")
     assert {link.sector.title for link in heat_pumps.sector_links.all()} == {
-        "Electricity", "Buildings"
-    }  # fmt: skip
+        "Electricity",
+        "Buildings",
+    }
     in_two = [p for p in SolutionPage.objects.all() if p.sector_links.count() == 2]
     assert len(in_two) == 29
     assert Organisation.objects.filter(abbreviation="IRENA").count() == 1
@@ -26,6 +27,6 @@ def test_whole_corpus_imports(corpus_docs):
     assert broken.count() == 2
     assert "sector-land-sinks.md:" in err
     # re-import is idempotent
-    code, _, err = run_import(corpus_docs)
+    code, _, err = run_import(CORPUS_DOCS)
     assert code == 0, err
     assert SolutionPage.objects.count() == 93 and SectorPage.objects.count() == 14

@@ -60,8 +60,12 @@ def test_structure_sections_organisations_cover_and_links(seed_page):
     page, article = seed_page
     sections = [block for block in page.body if block.block_type == "section"]
     assert [s.value["key"] for s in sections] == [
-        "overview", "progress", "lessons", "challenges", "path_forward"
-    ]  # fmt: skip
+        "overview",
+        "progress",
+        "lessons",
+        "challenges",
+        "path_forward",
+    ]
     assert [s.value["anchor"] for s in sections][:2] == ["overview", "progress-made"]
     assert [a["id"] for a in article.find_all("section")][:2] == ["overview", "progress-made"]
 
@@ -110,8 +114,9 @@ def test_sample_content_imports_with_sectors_and_a_reported_broken_link(client):
     assert SectorPage.objects.live().count() >= 4
     heat_pumps = SolutionPage.objects.get(slug="high-efficiency-heat-pumps")
     assert sorted(link.sector.title for link in heat_pumps.sector_links.all()) == [
-        "Buildings", "Electricity"
-    ]  # fmt: skip
+        "Buildings",
+        "Electricity",
+    ]
     assert sum(link.is_primary for link in heat_pumps.sector_links.all()) == 1
     # a link to a page that is not in the sample content: kept, warned about, listed
     assert "solution-reducing-food-waste.md:" in err and "solution-methane-digesters" in err

@@ -40,14 +40,22 @@ class Content:
         self.manifest = json.loads((root / "manifest.json").read_text())
 
     def documents(self, page_type: str) -> list[dict]:
-        entries = sorted((e for e in self.manifest["pages"].values() if e["type"] == page_type), key=lambda e: e["id"])  # fmt: skip
+        entries = sorted(
+            (e for e in self.manifest["pages"].values() if e["type"] == page_type),
+            key=lambda e: e["id"],
+        )
         return [json.loads((self.snapshot.root / e["file"]).read_text()) for e in entries]
 
     def save(self, document: dict) -> None:
-        entry = self.manifest["pages"].setdefault(str(document["id"]), {"id": document["id"], "type": document["meta"]["type"]})  # fmt: skip
+        entry = self.manifest["pages"].setdefault(
+            str(document["id"]), {"id": document["id"], "type": document["meta"]["type"]}
+        )
         entry["file"], entry["content_hash"] = self.snapshot.write_page(document["id"], document)
-        entry.update(title=document["title"], url_path=document["meta"]["url_path"],
-                     last_published_at=document.get("last_published_at"))  # fmt: skip
+        entry.update(
+            title=document["title"],
+            url_path=document["meta"]["url_path"],
+            last_published_at=document.get("last_published_at"),
+        )
 
     def commit(self) -> None:
         self.snapshot.commit(self.manifest)
@@ -78,8 +86,15 @@ class Content:
         elif change == "sector":
             sectors = self.documents(SECTOR)
             sector = sectors[number % len(sectors)]
-            page["sectors"] = [{"id": sector["id"], "is_primary": True, "position": number % 3,
-                                "title": sector["title"], "url": sector["meta"]["url_path"]}]  # fmt: skip
+            page["sectors"] = [
+                {
+                    "id": sector["id"],
+                    "is_primary": True,
+                    "position": number % 3,
+                    "title": sector["title"],
+                    "url": sector["meta"]["url_path"],
+                }
+            ]
         elif change == "organisation":
             named = [m for d in solutions for m in d["organisations"]]
             if not named:
@@ -107,11 +122,16 @@ def _files(release: Path) -> dict[str, bytes]:
 
 
 @settings(
-    max_examples=15, deadline=None, derandomize=True, phases=PHASES,
+    max_examples=15,
+    deadline=None,
+    derandomize=True,
+    phases=PHASES,
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
-)  # fmt: skip
+)
 @given(changes=st.lists(CHANGE, min_size=1, max_size=6))
-def test_incremental_builds_after_any_changes_equal_a_full_build(snapshot, tmp_path_factory, changes):  # fmt: skip
+def test_incremental_builds_after_any_changes_equal_a_full_build(
+    snapshot, tmp_path_factory, changes
+):
     work = tmp_path_factory.mktemp("changes")
     root, public = work / "snapshot", work / "public"
     shutil.copytree(snapshot, root)

@@ -59,7 +59,7 @@ def test_never_published_page_previews(preview_url):
     page = index.add_child(
         instance=SolutionPage(
             title="Tidal Lagoons", slug="tidal-lagoons", live=False, summary="Walls in the sea."
-        )  # fmt: skip
+        )
     )
     response = _preview(preview_url, page)
     assert response.status_code == 200
@@ -83,16 +83,24 @@ def test_a_page_being_added_previews_before_it_is_saved(preview_url):
 def test_forged_missing_and_expired_tokens_are_refused(preview_url, settings):
     page = SolutionPage.objects.get(slug="cargo-bikes")
     token = page.create_page_preview().token
-    forged = requests.get(preview_url, params={"content_type": "solutions.solutionpage", "token": token[:-2] + "xx"}, timeout=10)  # fmt: skip
+    forged = requests.get(
+        preview_url,
+        params={"content_type": "solutions.solutionpage", "token": token[:-2] + "xx"},
+        timeout=10,
+    )
     assert forged.status_code == 404 and "not valid or has expired" in forged.text
     assert "Cargo" not in forged.text and forged.headers["Cache-Control"] == "no-store"
     missing = requests.get(preview_url, timeout=10)
     assert missing.status_code == 400 and "missing its preview link" in missing.text
-    other_type = requests.get(preview_url, params={"content_type": "solutions.sectorpage", "token": token}, timeout=10)  # fmt: skip
+    other_type = requests.get(
+        preview_url, params={"content_type": "solutions.sectorpage", "token": token}, timeout=10
+    )
     assert other_type.status_code == 404
     settings.PREVIEW_TOKEN_MAX_AGE = 0
     time.sleep(1.1)
-    expired = requests.get(preview_url, params={"content_type": "solutions.solutionpage", "token": token}, timeout=10)  # fmt: skip
+    expired = requests.get(
+        preview_url, params={"content_type": "solutions.solutionpage", "token": token}, timeout=10
+    )
     assert expired.status_code == 404
 
 

@@ -46,9 +46,16 @@ def production_env(tmp_path: Path, **extra) -> dict:
 
 def _django_starts(env: dict) -> subprocess.CompletedProcess:
     return subprocess.run(
-        [sys.executable, "-c", "import django; django.setup(); from django.conf import settings; settings.SECRET_KEY"],  # fmt: skip
-        cwd=REPO, env=env, capture_output=True, text=True,
-    )  # fmt: skip
+        [
+            sys.executable,
+            "-c",
+            "import django; django.setup(); from django.conf import settings; settings.SECRET_KEY",
+        ],
+        cwd=REPO,
+        env=env,
+        capture_output=True,
+        text=True,
+    )
 
 
 def test_production_settings_refuse_to_start_unsafe(tmp_path):
@@ -75,24 +82,38 @@ def test_setup_site_makes_no_default_admin_in_production(settings):
     out = StringIO()
     call_command("setup_site", stdout=out)
     assert not User.objects.exists() and "createsuperuser" in out.getvalue()
-    code = "import django; django.setup(); from django.conf import settings; print(settings.CREATE_LOCAL_ADMIN)"  # fmt: skip
-    ran = subprocess.run([sys.executable, "-c", code], cwd=REPO, env=production_env(Path(settings.MEDIA_ROOT)),
-                         capture_output=True, text=True)  # fmt: skip
+    code = (
+        "import django; django.setup(); from django.conf import settings;"
+        " print(settings.CREATE_LOCAL_ADMIN)"
+    )
+    ran = subprocess.run(
+        [sys.executable, "-c", code],
+        cwd=REPO,
+        env=production_env(Path(settings.MEDIA_ROOT)),
+        capture_output=True,
+        text=True,
+    )
     assert ran.stdout.strip() == "False", ran.stderr
 
 
 def test_compose_file_is_valid_as_a_user_would_run_it(tmp_path):
     compose = shutil.which("docker-compose")
     if compose is None:
-        pytest.skip("docker-compose is not installed (apt-get install docker-compose; .ci/run does this)")  # fmt: skip
+        pytest.skip(
+            "docker-compose is not installed (apt-get install docker-compose; .ci/run does this)"
+        )
     shutil.copy(REPO / "docker-compose.yml", tmp_path)
     shutil.copytree(REPO / "deploy", tmp_path / "deploy")
     env_file = (REPO / ".env.example").read_text()
     (tmp_path / ".env").write_text(
         env_file.replace("POSTGRES_PASSWORD=\n", "POSTGRES_PASSWORD=x\n")
     )
-    ran = subprocess.run([compose, "-f", "docker-compose.yml", "config"], cwd=tmp_path,
-                         capture_output=True, text=True)  # fmt: skip
+    ran = subprocess.run(
+        [compose, "-f", "docker-compose.yml", "config"],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+    )
     assert ran.returncode == 0, ran.stderr
     for service in ("db:", "redis:", "cms:", "worker:", "preview:", "web:"):
         assert f"\n  {service}" in ran.stdout, service
@@ -102,16 +123,21 @@ def test_compose_file_is_valid_as_a_user_would_run_it(tmp_path):
 def nginx_config(tmp_path: Path, port: int, site_root: Path) -> Path:
     """Debian's nginx around the project's site file, filled in as the nginx image does."""
     site = Template((REPO / "deploy" / "nginx-site.conf.template").read_text())
-    (tmp_path / "site.conf").write_text(site.safe_substitute(NGINX_PORT=str(port), SITE_ROOT=str(site_root)))  # fmt: skip
+    (tmp_path / "site.conf").write_text(
+        site.safe_substitute(NGINX_PORT=str(port), SITE_ROOT=str(site_root))
+    )
     user = "user root;\n" if os.geteuid() == 0 else ""
     main = tmp_path / "nginx.conf"
+    temp_paths = "".join(
+        f"  {kind}_temp_path {tmp_path}/{kind};\n"
+        for kind in ("client_body", "proxy", "fastcgi", "uwsgi", "scgi")
+    )
     main.write_text(
         f"{user}worker_processes 1;\npid {tmp_path}/nginx.pid;\nerror_log {tmp_path}/error.log;\n"
-        "events {}\nhttp {\n  include /etc/nginx/mime.types;\n  default_type application/octet-stream;\n"
-        f"  access_log off;\n  client_body_temp_path {tmp_path}/body;\n  proxy_temp_path {tmp_path}/proxy;\n"
-        f"  fastcgi_temp_path {tmp_path}/fastcgi;\n  uwsgi_temp_path {tmp_path}/uwsgi;\n  scgi_temp_path {tmp_path}/scgi;\n"
-        f"  include {tmp_path}/site.conf;\n}}\n"
-    )  # fmt: skip
+        "events {}\nhttp {\n  include /etc/nginx/mime.types;\n"
+        "  default_type application/octet-stream;\n  access_log off;\n"
+        f"{temp_paths}  include {tmp_path}/site.conf;\n}}\n"
+    )
     return main
 
 
@@ -121,9 +147,19 @@ class Services:
 
     def start(self, name: str, command: list[str], env: dict | None = None) -> None:
         log = (self.tmp / f"{name}.log").open("w")
-        self.processes.append((name, subprocess.Popen(
-            command, cwd=REPO, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
-        )))  # fmt: skip
+        self.processes.append(
+            (
+                name,
+                subprocess.Popen(
+                    command,
+                    cwd=REPO,
+                    env=env,
+                    stdout=log,
+                    stderr=subprocess.STDOUT,
+                    start_new_session=True,
+                ),
+            )
+        )
 
     def logs(self) -> str:
         return "\n".join(f"--- {p.name}\n{p.read_text()[-1500:]}" for p in self.tmp.glob("*.log"))
@@ -145,25 +181,61 @@ def topology(live_server, published_sample, settings, tmp_path):
     cms, web = f"http://127.0.0.1:{cms_port}", f"http://127.0.0.1:{web_port}"
     public = tmp_path / "public"
     env = production_env(
-        tmp_path, DATABASE_URL=_database_url(), MEDIA_ROOT=str(settings.MEDIA_ROOT),
-        PUBLIC_SITE_URL=web, BUILD_API_URL=f"{cms}/api/v2/", SITE_PUBLIC_DIR=str(public),
+        tmp_path,
+        DATABASE_URL=_database_url(),
+        MEDIA_ROOT=str(settings.MEDIA_ROOT),
+        PUBLIC_SITE_URL=web,
+        BUILD_API_URL=f"{cms}/api/v2/",
+        SITE_PUBLIC_DIR=str(public),
         PREVIEW_URL=f"http://127.0.0.1:{preview_port}/",
-    )  # fmt: skip
+    )
     settings.SITE_PUBLIC_DIR, settings.PUBLIC_SITE_URL = public, web
-    subprocess.run([sys.executable, "manage.py", "collectstatic", "--noinput", "-v0"], cwd=REPO,
-                   env=env, check=True)  # fmt: skip
+    subprocess.run(
+        [sys.executable, "manage.py", "collectstatic", "--noinput", "-v0"],
+        cwd=REPO,
+        env=env,
+        check=True,
+    )
     services = Services(tmp_path)
-    services.start("cms", [sys.executable, "-m", "gunicorn", "cms.wsgi", "-b", f"127.0.0.1:{cms_port}", "-w", "2"], env)  # fmt: skip
+    services.start(
+        "cms",
+        [sys.executable, "-m", "gunicorn", "cms.wsgi", "-b", f"127.0.0.1:{cms_port}", "-w", "2"],
+        env,
+    )
     for number in (1, 2):
         services.start(f"worker{number}", [sys.executable, "manage.py", "build_worker"], env)
     preview_env = {**env, "PREVIEW_API_URL": f"{cms}/api/v2/", "PUBLIC_DIR": str(public)}
-    services.start("preview", [sys.executable, "-m", "gunicorn", "site_builder.preview:application()",
-                               "-b", f"127.0.0.1:{preview_port}"], preview_env)  # fmt: skip
-    services.start("web", [NGINX, "-c", str(nginx_config(tmp_path, web_port, public / "current")),
-                           "-g", "daemon off;"])  # fmt: skip
+    services.start(
+        "preview",
+        [
+            sys.executable,
+            "-m",
+            "gunicorn",
+            "site_builder.preview:application()",
+            "-b",
+            f"127.0.0.1:{preview_port}",
+        ],
+        preview_env,
+    )
+    services.start(
+        "web",
+        [
+            NGINX,
+            "-c",
+            str(nginx_config(tmp_path, web_port, public / "current")),
+            "-g",
+            "daemon off;",
+        ],
+    )
     try:
         wait_for(lambda: _answers(f"{cms}/healthz/"), 60, "the CMS")
-        yield {"cms": cms, "web": web, "preview": f"http://127.0.0.1:{preview_port}", "public": public, "services": services}  # fmt: skip
+        yield {
+            "cms": cms,
+            "web": web,
+            "preview": f"http://127.0.0.1:{preview_port}",
+            "public": public,
+            "services": services,
+        }
     finally:
         services.stop()
 
@@ -182,13 +254,21 @@ def test_the_topology_serves_builds_and_caches_like_production(topology):
     build = settled(timeout=180)
     assert build.status == Build.Status.LIVE, build.error + topology["services"].logs()
 
-    page = requests.get(f"{web}/solutions/cargo-bikes/", headers={"Accept-Encoding": "gzip"}, timeout=5)  # fmt: skip
+    page = requests.get(
+        f"{web}/solutions/cargo-bikes/", headers={"Accept-Encoding": "gzip"}, timeout=5
+    )
     assert page.status_code == 200 and "Cargo Bikes" in page.text
     assert page.headers["Cache-Control"] == "no-cache" and page.headers.get("ETag")
     assert page.headers.get("Content-Encoding") == "gzip"
-    again = requests.get(f"{web}/solutions/cargo-bikes/", headers={"If-None-Match": page.headers["ETag"]}, timeout=5)  # fmt: skip
+    again = requests.get(
+        f"{web}/solutions/cargo-bikes/", headers={"If-None-Match": page.headers["ETag"]}, timeout=5
+    )
     assert again.status_code == 304
-    css = next(line.split('href="')[1].split('"')[0] for line in page.text.splitlines() if "stylesheet" in line)  # fmt: skip
+    css = next(
+        line.split('href="')[1].split('"')[0]
+        for line in page.text.splitlines()
+        if "stylesheet" in line
+    )
     asset = requests.get(web + css, timeout=5)
     assert asset.headers["Cache-Control"] == "public, max-age=31536000, immutable"
     missing = requests.get(f"{web}/no/such/page/", timeout=5)
@@ -200,8 +280,14 @@ def test_the_topology_serves_builds_and_caches_like_production(topology):
     draft = SolutionPage.objects.get(slug="cargo-bikes").get_latest_revision_as_object()
     draft.summary = "Published through the production topology."
     draft.save_revision().publish()
-    wait_for(lambda: "through the production topology" in requests.get(f"{web}/solutions/cargo-bikes/", timeout=5).text,
-             120, "the edit on nginx")  # fmt: skip
+    wait_for(
+        lambda: (
+            "through the production topology"
+            in requests.get(f"{web}/solutions/cargo-bikes/", timeout=5).text
+        ),
+        120,
+        "the edit on nginx",
+    )
     workers = {b.worker.rpartition(":")[2] for b in Build.objects.filter(status="live")}
     assert workers  # builds ran in the worker processes, not here
     assert str(os.getpid()) not in workers
@@ -251,7 +337,9 @@ def test_editor_to_reader_in_a_real_browser(topology, editor, browser_page, tmp_
         page.goto(f"{cms}/admin/pages/add/solutions/solutionpage/{editor['solutions_index']}/")
         page.locator("#id_title").fill("Solar Water Heaters")
         page.locator("#id_summary").fill("Rooftop collectors that heat water with sunlight.")
-        page.locator("[data-contentpath='cover_image']").get_by_role("button", name="Choose an image").click()  # fmt: skip
+        page.locator("[data-contentpath='cover_image']").get_by_role(
+            "button", name="Choose an image"
+        ).click()
         page.locator("a.image-choice[title='Solar panels on a terraced roof']").click()
         page.locator("#id_cover_alt").fill("Solar collectors on a roof")
         add_block(page, "[data-contentpath='body']", "Section")
@@ -290,14 +378,19 @@ def test_editor_to_reader_in_a_real_browser(topology, editor, browser_page, tmp_
         assert reader.url == f"{web}/solutions/solar-water-heaters/"
         expect(reader.locator("h1")).to_have_text("Solar Water Heaters")
         expect(reader.locator("#overview li")).to_have_text("Heat water for free once installed")
-        assert reader.locator("figure.cover img").evaluate("img => img.complete && img.naturalWidth") > 0  # fmt: skip
+        assert (
+            reader.locator("figure.cover img").evaluate("img => img.complete && img.naturalWidth")
+            > 0
+        )
         reader.goto(f"{web}/sectors/buildings/")
         expect(reader.get_by_role("link", name="Solar Water Heaters")).to_be_visible()
         # the search index follows a few seconds after the page: search again until it has it
         for attempt in range(30):
             reader.goto(f"{web}/search/")
             reader.locator("#search input").fill("collectors")
-            found = reader.locator(".pagefind-ui__result-link").filter(has_text="Solar Water Heaters")  # fmt: skip
+            found = reader.locator(".pagefind-ui__result-link").filter(
+                has_text="Solar Water Heaters"
+            )
             try:
                 expect(found).to_be_visible(timeout=2_000)
                 break

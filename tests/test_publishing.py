@@ -42,7 +42,8 @@ def _database_url() -> str:
     db = connection.settings_dict
     if db["ENGINE"].endswith("sqlite3"):
         return f"sqlite:///{db['NAME']}"
-    return f"postgres://{db['USER'] or 'postgres'}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}"  # fmt: skip
+    user, host, port = db["USER"] or "postgres", db["HOST"] or "127.0.0.1", db["PORT"] or 5432
+    return f"postgres://{user}@{host}:{port}/{db['NAME']}"
 
 
 class Worker:
@@ -54,9 +55,12 @@ class Worker:
     def start(self, **overrides) -> "Worker":
         self.process = subprocess.Popen(
             [sys.executable, "manage.py", "build_worker"],
-            cwd=REPO, env={**self.env, **overrides}, start_new_session=True,
-            stdout=self.log.open("a"), stderr=subprocess.STDOUT,
-        )  # fmt: skip
+            cwd=REPO,
+            env={**self.env, **overrides},
+            start_new_session=True,
+            stdout=self.log.open("a"),
+            stderr=subprocess.STDOUT,
+        )
         return self
 
     def kill(self) -> None:
@@ -134,7 +138,9 @@ def publish(page, **fields) -> None:
     draft.save_revision().publish()
 
 
-def test_publish_unpublish_and_slug_change_reach_the_site_and_the_webhook(site, worker, admin_client):  # fmt: skip
+def test_publish_unpublish_and_slug_change_reach_the_site_and_the_webhook(
+    site, worker, admin_client
+):
     received = []
 
     class Receiver(BaseHTTPRequestHandler):
@@ -170,8 +176,11 @@ def test_publish_unpublish_and_slug_change_reach_the_site_and_the_webhook(site, 
     assert build.triggers.get().description == f"Published “{page.title}”"
 
     # the site.deployed webhook: signed, with the changed URLs
-    wait_for(lambda: WebhookDelivery.objects.filter(build=build, status="delivered").exists(),
-             30, "the site.deployed delivery")  # fmt: skip
+    wait_for(
+        lambda: WebhookDelivery.objects.filter(build=build, status="delivered").exists(),
+        30,
+        "the site.deployed delivery",
+    )
     headers, body = next((h, b) for h, b in received if json.loads(b)["data"]["build"] == build.pk)
     event = Webhook(hook_secret).verify(body, headers)
     assert event["type"] == "site.deployed"
@@ -185,7 +194,7 @@ def test_publish_unpublish_and_slug_change_reach_the_site_and_the_webhook(site, 
     assert 'http-equiv="refresh" content="0; url=/solutions/cargo-bicycles/"' in moved
 
     # unpublish: the page and every link to it leave the site, feed, sitemap and search
-    wait_for(lambda: search.indexed_release(site) == deploy.current(site), 60, "the search index")  # fmt: skip
+    wait_for(lambda: search.indexed_release(site) == deploy.current(site), 60, "the search index")
     indexed = _indexed_pages(site)
     SolutionPage.objects.get(slug="cargo-bicycles").unpublish()
     build = settled(worker=worker)
@@ -195,7 +204,7 @@ def test_publish_unpublish_and_slug_change_reach_the_site_and_the_webhook(site, 
     for path in live.rglob("*"):
         if path.is_file() and path.suffix in (".html", ".xml", ".txt"):
             assert "cargo-bicycles" not in path.read_text(), path
-    wait_for(lambda: search.indexed_release(site) == deploy.current(site), 60, "the search index")  # fmt: skip
+    wait_for(lambda: search.indexed_release(site) == deploy.current(site), 60, "the search index")
     assert _indexed_pages(site) < indexed
     receiver.shutdown()
 
@@ -246,7 +255,9 @@ def test_a_burst_of_100_publishes_makes_at_most_3_builds_and_the_site_ends_equal
         assert page.summary in live_html(site, f"/solutions/{page.slug}/"), page.slug
 
 
-def test_killing_the_worker_mid_build_keeps_the_site_whole_and_the_next_build_finishes(site, worker):  # fmt: skip
+def test_killing_the_worker_mid_build_keeps_the_site_whole_and_the_next_build_finishes(
+    site, worker
+):
     worker.start()
     first = settled(worker=worker)
     assert first.status == Build.Status.LIVE, first.error
@@ -255,7 +266,9 @@ def test_killing_the_worker_mid_build_keeps_the_site_whole_and_the_next_build_fi
     with transaction.atomic():  # one build: the whole site, so that it is caught running
         request_build("test", "Rebuild the whole site", full=True)
         publish(SolutionPage.objects.get(slug="cargo-bikes"), summary="Written before the crash.")
-    running = wait_for(lambda: Build.objects.filter(status=Build.Status.RUNNING).first(), 30, "a running build")  # fmt: skip
+    running = wait_for(
+        lambda: Build.objects.filter(status=Build.Status.RUNNING).first(), 30, "a running build"
+    )
     # The process running the build (an RQ worker runs it in a forked "work horse" in its
     # own session) dies, and the worker with it.
     os.kill(int(running.worker.rpartition(":")[2]), signal.SIGKILL)
@@ -279,7 +292,9 @@ def test_api_down_fails_the_build_cleanly_and_the_admin_shows_why(site, worker, 
     worker.kill()
     publish(SolutionPage.objects.get(slug="cargo-bikes"), summary="Never reaches the site.")
     worker.start(BUILD_API_URL="http://127.0.0.1:9/api/v2/", BUILD_MAX_ATTEMPTS="1")
-    failed = wait_for(lambda: Build.objects.filter(status=Build.Status.FAILED).first(), 60, "the failure")  # fmt: skip
+    failed = wait_for(
+        lambda: Build.objects.filter(status=Build.Status.FAILED).first(), 60, "the failure"
+    )
     assert "127.0.0.1:9" in failed.error and "previous release" in failed.error
     assert deploy.current(site) == first.release
     assert "Never reaches" not in live_html(site, "/solutions/cargo-bikes/")

@@ -37,8 +37,12 @@ def test_every_page_is_built_and_the_seed_keeps_its_sections_in_order(public, sn
     assert len(page.find_all("h1")) == 1
     sections = page.select("article section[id]")
     assert [s["id"] for s in sections] == [
-        "overview", "progress-made", "lessons-learned", "challenges-ahead", "best-path-forward"
-    ]  # fmt: skip
+        "overview",
+        "progress-made",
+        "lessons-learned",
+        "challenges-ahead",
+        "best-path-forward",
+    ]
     toc = [a["href"] for a in page.select("nav.toc a")]
     assert toc == ["#" + s["id"] for s in sections]
     assert "This a sample ChatGPT page" in page.get_text()
@@ -118,7 +122,7 @@ def test_no_script_or_event_handler_from_content_reaches_the_site(api_url, tmp_p
 def test_failed_build_leaves_the_live_release_untouched(public, snapshot):
     live = deploy.current(public)
     manifest = _manifest(snapshot)
-    entry = next(e for e in manifest["pages"].values() if e["url_path"].endswith("/cargo-bikes/"))  # fmt: skip
+    entry = next(e for e in manifest["pages"].values() if e["url_path"].endswith("/cargo-bikes/"))
     document = json.loads((snapshot / entry["file"]).read_text())
     document["summary"] = "changed"
     document["body"].append({"type": "paragraph", "value": '<p><a href="/gone/">gone</a></p>'})
@@ -128,7 +132,10 @@ def test_failed_build_leaves_the_live_release_untouched(public, snapshot):
         build(snapshot, public)
     assert deploy.current(public) == live
     assert deploy.releases(public) == [live]
-    assert "changed" not in (public / "current" / "solutions" / "cargo-bikes" / "index.html").read_text()  # fmt: skip
+    assert (
+        "changed"
+        not in (public / "current" / "solutions" / "cargo-bikes" / "index.html").read_text()
+    )
 
 
 def test_rollback_switches_back_instantly(public, snapshot):
@@ -137,8 +144,10 @@ def test_rollback_switches_back_instantly(public, snapshot):
     assert deploy.current(public) == second and deploy.releases(public) == [first, second]
     ran = subprocess.run(
         [sys.executable, "-m", "site_builder", "rollback", "--out", str(public)],
-        cwd=REPO, capture_output=True, text=True,
-    )  # fmt: skip
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+    )
     assert ran.returncode == 0, ran.stderr
     assert deploy.current(public) == first
     deploy.rollback(public, second)
@@ -191,7 +200,12 @@ def test_unpublished_page_leaves_the_site_feed_and_sitemap(api_url, tmp_path):
     build(snapshot, public, site_url=SITE)
     live = public / "current"
     assert not (live / "solutions" / "cargo-bikes").exists()
-    for name in ("sitemap.xml", "feed.xml", "solutions/index.html", "sectors/transportation/index.html"):  # fmt: skip
+    for name in (
+        "sitemap.xml",
+        "feed.xml",
+        "solutions/index.html",
+        "sectors/transportation/index.html",
+    ):
         assert "cargo-bikes" not in (live / name).read_text(), name
     # one solution fewer, and the organisations only it named, in the search index
     assert _indexed_pages(live) < indexed
@@ -207,12 +221,9 @@ def test_assets_are_fingerprinted_and_small(public):
 
 
 @pytest.mark.corpus
-def test_whole_corpus_builds_and_passes_the_checks(
-    corpus_docs, django_db_serialized_rollback, live_server, tmp_path
-):
-    from tests.conftest import run_import
-
-    code, _, err = run_import(corpus_docs)
+@pytest.mark.xdist_group("corpus")
+def test_whole_corpus_builds_and_passes_the_checks(imported_corpus, live_server, tmp_path):
+    code, _, err = imported_corpus
     assert code == 0, err
     snapshot = tmp_path / "snapshot"
     result = export(f"{live_server.url}/api/v2/", snapshot)
@@ -222,7 +233,9 @@ def test_whole_corpus_builds_and_passes_the_checks(
     assert check_release(live, [e["url_path"] for e in _manifest(snapshot)["pages"].values()]) == []
     assert built.pages == 111
     assert parse_errors(live) == []
-    heat = BeautifulSoup((live / "solutions/high-efficiency-heat-pumps/index.html").read_text(), "html.parser")  # fmt: skip
+    heat = BeautifulSoup(
+        (live / "solutions/high-efficiency-heat-pumps/index.html").read_text(), "html.parser"
+    )
     assert {a.get_text() for a in heat.select(".eyebrow a")} == {"Electricity", "Buildings"}
 
 
@@ -232,7 +245,12 @@ def test_tags_and_metrics_with_and_without_sources(api_url, tmp_path):
     page = SolutionPage.objects.get(slug="rooftop-solar")
     draft = page.get_latest_revision_as_object()
     draft.tags.add("Distributed energy")
-    report = Source.objects.create(title="Renewables 2024", publisher="IEA", url="https://www.iea.org/reports/renewables-2024", year=2024)  # fmt: skip
+    report = Source.objects.create(
+        title="Renewables 2024",
+        publisher="IEA",
+        url="https://www.iea.org/reports/renewables-2024",
+        year=2024,
+    )
     draft.metrics = [
         SolutionMetric(label="Share of new solar capacity", value=40, unit="%", source=report),
         SolutionMetric(label="Emissions avoided by 2050", value=20, value_max=30, unit="Gt CO₂e"),
@@ -243,7 +261,9 @@ def test_tags_and_metrics_with_and_without_sources(api_url, tmp_path):
     build(snapshot, public, site_url=SITE)
     solution = _html(public, "/solutions/rooftop-solar/")
     figures = solution.select(".metrics div")
-    assert "40 %" in figures[0].get_text() and figures[0].find("a")["href"].startswith("https://www.iea.org/")  # fmt: skip
+    assert "40 %" in figures[0].get_text() and figures[0].find("a")["href"].startswith(
+        "https://www.iea.org/"
+    )
     assert "20–30 Gt CO₂e" in figures[1].get_text()
     assert figures[1].select_one(".unsourced").get_text() == "Unsourced"
     assert not figures[0].select_one(".unsourced")
@@ -272,9 +292,15 @@ def test_incremental_build_renders_only_what_changed_and_equals_a_full_build(api
     assert incremental.mode == "incremental"
     assert incremental.rendered < incremental.files / 2
     changed = set(incremental.changed_urls)
-    assert {"/solutions/cargo-bikes/", "/solutions/", "/sectors/transportation/", "/feed.xml",
-            "/sitemap.xml", "/solutions/rooftop-solar/"} <= changed  # fmt: skip
-    assert "/contribute/" not in changed and "/solutions/high-efficiency-heat-pumps/" not in changed  # fmt: skip
+    assert {
+        "/solutions/cargo-bikes/",
+        "/solutions/",
+        "/sectors/transportation/",
+        "/feed.xml",
+        "/sitemap.xml",
+        "/solutions/rooftop-solar/",
+    } <= changed
+    assert "/contribute/" not in changed and "/solutions/high-efficiency-heat-pumps/" not in changed
 
     full = build(snapshot, fresh, site_url=SITE, full=True)
     assert full.mode == "full"

@@ -6,7 +6,7 @@ from wagtail.fields import RichTextField
 from wagtail.models import Page
 from wagtail_headless_preview.models import HeadlessPreviewMixin
 
-from cms.api.fields import PublicRichTextField
+from cms.solutions.api_fields import PublicRichTextField
 from cms.solutions.blocks import INLINE_FEATURES, TEXT_FEATURES
 
 

@@ -1,0 +1,1 @@
+"""Imports handbook pages written in MkDocs-Material Markdown."""

@@ -11,7 +11,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlsplit
 
-import nh3
 from bs4 import BeautifulSoup
 from django.core.files.images import ImageFile
 from django.db import transaction
@@ -19,7 +18,8 @@ from django.db.models import Q
 from django.utils import timezone
 from PIL import Image as PILImage
 from wagtail.images import get_image_model
-from wagtail.models import Page
+from wagtail.models import Page, ReferenceIndex
+from wagtail.signal_handlers import disable_reference_index_auto_update
 
 from cms.home.site_structure import SiteStructure, ensure_site_structure
 from cms.solutions.models import (
@@ -31,19 +31,15 @@ from cms.solutions.models import (
     SolutionPage,
     SolutionSectorLink,
 )
+from content_export.richtext import clean_html
 
-from .markdown_source import (
-    ImportProblem,
-    Node,
-    SourceImage,
-    SourcePage,
-    is_relative_link,
-    page_kind,
-    read_page,
-)
+from .markdown_source import is_relative_link, page_kind, read_page
 from .models import ImportNote
+from .source import ImportProblem, Node, SourceImage, SourcePage
 
-RICH_TEXT_TAGS = {"p", "a", "b", "i", "code", "br", "sup", "sub", "ol", "ul", "li"}
+# Stored rich text keeps Wagtail's page links (<a linktype="page" id="3">) until the API
+# turns them into public URLs.
+STORED_LINK_ATTRIBUTES = frozenset({"href", "linktype", "id"})
 IMAGE_EXTENSIONS = {"JPEG": "jpg", "PNG": "png", "GIF": "gif", "WEBP": "webp", "AVIF": "avif"}
 
 
@@ -92,8 +88,17 @@ def import_pages(paths: list[Path], options: ImportOptions | None = None) -> Imp
     }
     for source in sources:
         try:
-            with transaction.atomic():
-                page = _PageWriter(source, structure, options, report).write()
+            # Wagtail would re-index a page's references at each of its saves (draft, publish,
+            # each sector link): index each changed page once, as the file's last step.
+            with transaction.atomic(), disable_reference_index_auto_update():
+                writer = _PageWriter(source, structure, options, report)
+                page = writer.write()
+                changed = [
+                    *Page.objects.filter(pk__in=writer.changed_pages).specific(),
+                    *get_image_model().objects.filter(pk__in=writer.images.values()),
+                ]
+                for instance in changed:
+                    ReferenceIndex.create_or_update_for_object(instance)
             report.imported.append(page)
         except ImportProblem as problem:
             report.failed.append(problem)
@@ -135,6 +140,7 @@ class _PageWriter:
         self.source, self.structure, self.options, self.report = source, structure, options, report
         self.notes: list[ImportNote] = []
         self.images: dict[str, int] = {}
+        self.changed_pages: set[int] = set()  # ids of the pages this file saved
 
     def write(self) -> HandbookPage:
         parent, model = _parent_and_model(self.source, self.structure)
@@ -161,6 +167,7 @@ class _PageWriter:
         revision = page.save_revision(log_action=True, clean=True)
         if self.options.publish:
             revision.publish()
+        self.changed_pages.add(live_page.pk)
         ImportNote.objects.filter(page=live_page).delete()
         for note in self.notes:
             note.page = live_page
@@ -171,12 +178,11 @@ class _PageWriter:
                     "page_id", flat=True
                 )
             ) | set(listed_solutions):
-                _set_sector_link(
-                    SolutionPage.objects.get(pk=page_id),
-                    live_page,
-                    listed_solutions.get(page_id),
-                    self.options.publish,
-                )
+                solution = SolutionPage.objects.get(pk=page_id)
+                if _set_sector_link(
+                    solution, live_page, listed_solutions.get(page_id), self.options.publish
+                ):
+                    self.changed_pages.add(page_id)
         return live_page
 
     # --- fields ---------------------------------------------------------------------
@@ -305,12 +311,7 @@ class _PageWriter:
         text = str(soup)
         if inline:
             text = f"<p>{text}</p>"
-        return nh3.clean(
-            text,
-            tags=RICH_TEXT_TAGS,
-            attributes={"a": {"href", "linktype", "id"}},
-            link_rel=None,
-        )
+        return clean_html(text, link_attributes=STORED_LINK_ATTRIBUTES)
 
     def line_of(self, href: str) -> int:
         return next((link.line for link in self.source.links if link.href == href), 1)
@@ -366,12 +367,19 @@ class _PageWriter:
 
 def _set_sector_link(
     solution: SolutionPage, sector: SectorPage, position: int | None, publish: bool
-) -> None:
-    """Add, move or drop one solution's link to a sector, as a new revision of the solution.
-    An editor's unpublished draft is never published by an import."""
+) -> bool:
+    """Add, move or drop one solution's link to a sector, as a new revision of the solution;
+    False if the link is already as asked. An editor's unpublished draft is never published
+    by an import."""
     had_draft = solution.has_unpublished_changes and solution.live
     draft = solution.get_latest_revision_as_object()
-    links = [link for link in draft.sector_links.all() if link.sector_id != sector.pk]
+    current = list(draft.sector_links.all())
+    link = next((link for link in current if link.sector_id == sector.pk), None)
+    if (link.position_in_sector if link else None) == position and (
+        position is None or any(link.is_primary for link in current)
+    ):
+        return False
+    links = [link for link in current if link.sector_id != sector.pk]
     if position is not None:
         links.append(
             SolutionSectorLink(
@@ -386,6 +394,7 @@ def _set_sector_link(
     revision = draft.save_revision(log_action=True)
     if publish and not had_draft:
         revision.publish()
+    return True
 
 
 def find_or_create_organisation(name: str, abbreviation: str = "") -> Organisation:

@@ -6,7 +6,6 @@ come from scanning the source, so every problem names its file and line.
 """
 
 import re
-from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from urllib.parse import urlsplit
 
@@ -15,18 +14,12 @@ import yaml
 from bs4 import BeautifulSoup, NavigableString, Tag
 from django.utils.text import slugify
 
-CALLOUT_KINDS = {
-    "note", "info", "tip", "success", "question", "warning", "danger", "example", "quote",
-    "abstract",
-}  # fmt: skip
-SECTION_KEYS = {
-    "overview": "overview",
-    "sector overview": "overview",
-    "progress made": "progress",
-    "lessons learned": "lessons",
-    "challenges ahead": "challenges",
-    "best path forward": "path_forward",
-}
+from cms.solutions.vocabulary import CALLOUT_KINDS, SECTION_KEY_BY_HEADING
+
+from .organisations import organisations_in
+from .source import ImportProblem, Node, SectorMetricValue, SourceImage, SourceLink, SourcePage
+
+KNOWN_CALLOUTS = {kind for kind, _ in CALLOUT_KINDS}
 SECTOR_SOLUTIONS_HEADING = "solutions in this sector"
 
 _ADMONITION = re.compile(r"^(!!!|\?\?\?\+?)[ \t]+([\w-]+)")
@@ -39,87 +32,6 @@ _CARBON_BUDGET = re.compile(
     r"^\W*([\d.]+)\W*(?:[–-]\W*([\d.]+))?\W*Gigatons will be saved from our carbon budget",
     re.IGNORECASE,
 )
-
-
-class ImportProblem(Exception):
-    """A problem in one source file, with the line it is on."""
-
-    def __init__(self, path: Path, line: int, message: str):
-        super().__init__(message)
-        self.path, self.line, self.message = path, line, message
-
-    def __str__(self) -> str:
-        return f"{self.path}:{self.line}: {self.message}"
-
-
-@dataclass
-class SourceLink:
-    href: str
-    text: str
-    line: int
-
-
-@dataclass
-class SourceImage:
-    src: str
-    alt: str
-    path: Path | None  # None for a remote image, which is kept as a link
-    line: int
-
-    @property
-    def is_remote(self) -> bool:
-        return self.path is None
-
-
-@dataclass
-class Node:
-    """One block: type is a BodyBlock / SectionContentBlock name; data is its fields."""
-
-    type: str
-    data: dict
-
-
-@dataclass
-class OrganisationName:
-    name: str
-    abbreviation: str
-    section_key: str
-    note: str
-
-
-@dataclass
-class SectorMetricValue:
-    label: str
-    value: str
-    value_max: str | None
-    unit: str
-
-
-@dataclass
-class SourcePage:
-    path: Path
-    kind: str  # "solution" or "sector"
-    slug: str
-    title: str
-    markdown: str
-    front_matter: dict
-    cover: SourceImage | None = None
-    cover_caption: str = ""
-    body: list[Node] = field(default_factory=list)
-    summary: str = ""
-    icon: str = ""
-    images: dict[str, SourceImage] = field(default_factory=dict)
-    links: list[SourceLink] = field(default_factory=list)
-    solution_links: list[SourceLink] = field(default_factory=list)
-    organisations: list[OrganisationName] = field(default_factory=list)
-    metrics: list[SectorMetricValue] = field(default_factory=list)
-    # (line, message) for things an editor should fix that do not stop the import
-    notices: list[tuple[int, str]] = field(default_factory=list)
-
-    @property
-    def mkdocs_url(self) -> str:
-        """The URL MkDocs gave this page; relative links in it are relative to this."""
-        return f"/{self.path.stem}/"
 
 
 def page_kind(path: Path) -> str | None:
@@ -205,11 +117,11 @@ def _scan_source(
         number = first_line + offset
         if match := _ADMONITION.match(line):
             marker, kind = match.groups()
-            if kind not in CALLOUT_KINDS:
+            if kind not in KNOWN_CALLOUTS:
                 raise ImportProblem(
                     page.path,
                     number,
-                    f"unknown admonition “{kind}”; use one of {', '.join(sorted(CALLOUT_KINDS))}",
+                    f"unknown admonition “{kind}”; use one of {', '.join(sorted(KNOWN_CALLOUTS))}",
                 )
             collapsible.append(marker.startswith("???"))
             line = "!!!" + line[len(marker) :]
@@ -262,8 +174,6 @@ class _HtmlWalker:
         for element in list(soup.children):
             self.top_level(element)
         if self.page.kind == "solution":
-            from .organisations import organisations_in
-
             self.page.organisations = organisations_in(self.page.body)
 
     # --- top level --------------------------------------------------------------------
@@ -300,7 +210,7 @@ class _HtmlWalker:
             self.add(Node("paragraph", {"html": str(element)}))
 
     def start_section(self, heading: str) -> None:
-        key = SECTION_KEYS.get(heading.lower(), "other")
+        key = SECTION_KEY_BY_HEADING.get(heading.lower(), "other")
         self.section = Node(
             "section",
             {"key": key, "heading": heading, "anchor": slugify(heading), "content": []},

@@ -10,7 +10,7 @@ import re
 
 from bs4 import BeautifulSoup
 
-from .markdown_source import Node, OrganisationName
+from .source import Node, OrganisationName
 
 _INTRODUCES_ORGANISATIONS = re.compile(r"\b(compan(y|ies)|organi[sz]ations?)\b", re.IGNORECASE)
 _INLINE_LIST = re.compile(

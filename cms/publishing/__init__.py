@@ -1,0 +1,1 @@
+"""Rebuilds the public site when what it shows changes: triggers, the build queue, webhooks."""

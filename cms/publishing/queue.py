@@ -20,15 +20,22 @@ import logging
 import os
 import socket
 import threading
+import time
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import timedelta
 
 from django.conf import settings
 from django.db import IntegrityError, close_old_connections, connection, transaction
+from django.tasks import task
 from django.utils import timezone
 from wagtail.models import Page
 
+from content_export.client import ExportError
+from site_builder.build import BuildError
+
+from . import deliveries
+from .builder import publish_site, upkeep
 from .models import Build, BuildTrigger
 
 logger = logging.getLogger(__name__)
@@ -46,9 +53,15 @@ def _seconds(name: str) -> timedelta:
 
 
 def request_build(
-    kind: str, description: str, *, page=None, user=None, full: bool = False,
-    delay: float = 0, attempt: int = 1,
-) -> Build:  # fmt: skip
+    kind: str,
+    description: str,
+    *,
+    page=None,
+    user=None,
+    full: bool = False,
+    delay: float = 0,
+    attempt: int = 1,
+) -> Build:
     """Add a trigger to the pending build, or start a pending build with it. Call after the
     change is committed (signals use transaction.on_commit)."""
     recover_abandoned()
@@ -60,26 +73,35 @@ def request_build(
         now = timezone.now()
         try:
             with transaction.atomic():
-                build = Build.objects.select_for_update().filter(status=Build.Status.PENDING).first()  # fmt: skip
+                build = (
+                    Build.objects.select_for_update().filter(status=Build.Status.PENDING).first()
+                )
                 created = build is None
                 if created:
                     build = Build.objects.create(
-                        full=full, attempt=attempt,
+                        full=full,
+                        attempt=attempt,
                         not_before=now + _first_wait(now) + timedelta(seconds=delay),
-                    )  # fmt: skip
+                    )
                 else:
                     quiet_until = min(
                         now + _seconds("BUILD_QUIET_SECONDS"),
                         build.created_at + _seconds("BUILD_MAX_WAIT_SECONDS"),
                     )
-                    build.not_before = max(build.not_before, quiet_until, now + timedelta(seconds=delay))  # fmt: skip
+                    build.not_before = max(
+                        build.not_before, quiet_until, now + timedelta(seconds=delay)
+                    )
                     build.full = build.full or full
                     build.attempt = max(build.attempt, attempt)
                     build.save(update_fields=["not_before", "full", "attempt"])
                 BuildTrigger.objects.create(
-                    build=build, kind=kind, description=description[:300],
-                    page=page, url=url, user=user,
-                )  # fmt: skip
+                    build=build,
+                    kind=kind,
+                    description=description[:300],
+                    page=page,
+                    url=url,
+                    user=user,
+                )
         except IntegrityError as error:  # another process created the pending build first: join it
             problem = error
             continue
@@ -103,8 +125,6 @@ def public_path(page) -> str:
 
 
 def _enqueue(build_id: int) -> None:
-    from .tasks import run_build
-
     run_build.enqueue(build_id)
 
 
@@ -134,7 +154,7 @@ def claim(build_id: int) -> Build | Wait | None:
 def is_abandoned(build: Build) -> bool:
     """A running build whose worker stopped: no heartbeat for BUILD_STALE_SECONDS, or its
     process (on this machine) is gone."""
-    if build.heartbeat_at and timezone.now() - build.heartbeat_at > _seconds("BUILD_STALE_SECONDS"):  # fmt: skip
+    if build.heartbeat_at and timezone.now() - build.heartbeat_at > _seconds("BUILD_STALE_SECONDS"):
         return True
     host, _, pid = build.worker.rpartition(":")
     if host == socket.gethostname() and pid.isdigit():
@@ -149,7 +169,7 @@ def is_abandoned(build: Build) -> bool:
 
 def _interrupted(build: Build, rerun_in: Build | None = None) -> None:
     build.status, build.finished_at = Build.Status.FAILED, timezone.now()
-    build.error = "Interrupted: the worker stopped during the build. The live site was not changed."  # fmt: skip
+    build.error = "Interrupted: the worker stopped during the build. The live site was not changed."
     build.save(update_fields=["status", "finished_at", "error"])
     logger.warning("build #%s was interrupted (worker %s)", build.pk, build.worker)
     description = f"Build #{build.pk} was interrupted; building again"
@@ -170,7 +190,9 @@ def recover_abandoned(*, enqueue_pending: bool = False) -> None:
         if running is not None and is_abandoned(running):
             _interrupted(running)
     if enqueue_pending:
-        for build_id in Build.objects.filter(status=Build.Status.PENDING).values_list("pk", flat=True):  # fmt: skip
+        for build_id in Build.objects.filter(status=Build.Status.PENDING).values_list(
+            "pk", flat=True
+        ):
             _enqueue(build_id)
 
 
@@ -194,13 +216,17 @@ def fail(build: Build, error: Exception, *, retry: bool) -> None:
     will_retry = retry and build.attempt < settings.BUILD_MAX_ATTEMPTS
     if will_retry:
         delay = settings.BUILD_RETRY_SECONDS * 2 ** (build.attempt - 1)
-        build.error += f" Trying again in {delay:g} s (attempt {build.attempt + 1} of {settings.BUILD_MAX_ATTEMPTS})."  # fmt: skip
+        attempts = f"attempt {build.attempt + 1} of {settings.BUILD_MAX_ATTEMPTS}"
+        build.error += f" Trying again in {delay:g} s ({attempts})."
     build.save(update_fields=["status", "finished_at", "error"])
     if will_retry:
         request_build(
-            "retry", f"Build #{build.pk} failed; trying again", full=build.full,
-            delay=delay, attempt=build.attempt + 1,
-        )  # fmt: skip
+            "retry",
+            f"Build #{build.pk} failed; trying again",
+            full=build.full,
+            delay=delay,
+            attempt=build.attempt + 1,
+        )
 
 
 @contextmanager
@@ -223,3 +249,30 @@ def heartbeat(build: Build):
         stop.set()
         thread.join()
         close_old_connections()
+
+
+@task(backend="builds", queue_name="builds")
+def run_build(build_id: int) -> str:
+    """Wait for the quiet period and for any running build, then export, build and deploy."""
+    while isinstance(claimed := claim(build_id), Wait):
+        time.sleep(claimed.seconds)
+    if claimed is None:
+        return f"build #{build_id} is not pending any more"
+    build = claimed
+    logger.info("build #%s started", build.pk)
+    with heartbeat(build):
+        try:
+            result = publish_site(build)
+        except BuildError as error:  # the content or the theme is wrong: retrying cannot help
+            fail(build, error, retry=False)
+            return f"build #{build.pk} failed: {error}"
+        except Exception as error:  # the API was down, the disk full, …: try again later
+            logger.exception("build #%s failed", build.pk)
+            message = str(error) if isinstance(error, ExportError) else repr(error)
+            fail(build, Exception(message), retry=True)
+            return f"build #{build.pk} failed: {message}"
+    finish(build, result)
+    upkeep().after_release()
+    deliveries.send_deployed(build)
+    logger.info("build #%s live: %s (%s)", build.pk, result.build_id, result.mode)
+    return f"build #{build.pk} live as {result.build_id}"

@@ -17,9 +17,9 @@ from django.dispatch import receiver
 from wagtail.models import Page, PageLogEntry
 from wagtail.signals import page_unpublished
 
-from cms.api.views import SHARED_MODELS, pages_referring_to
 from cms.solutions.models import Organisation, Source
 
+from .changes import SHARED_MODELS, pages_referring_to
 from .queue import request_build
 
 

@@ -24,7 +24,6 @@ class SiteBuildsView(WagtailAdminTemplateMixin, TemplateView):
     template_name = "publishing/site_builds.html"
     page_title = "Site builds"
     header_icon = "globe"
-    _show_breadcrumbs = True
     breadcrumbs_items = [{"url": "", "label": "Site builds"}]
 
     def get_context_data(self, **kwargs):
@@ -47,7 +46,9 @@ class SiteBuildsView(WagtailAdminTemplateMixin, TemplateView):
 def rebuild(request):
     if not request.user.has_perm("publishing.rollback_site"):
         raise PermissionDenied
-    build = request_build("manual", f"Full rebuild asked for by {request.user}", user=request.user, full=True)  # fmt: skip
+    build = request_build(
+        "manual", f"Full rebuild asked for by {request.user}", user=request.user, full=True
+    )
     messages.success(request, f"Build #{build.pk} is queued: the whole site will be rebuilt.")
     return redirect("site_builds")
 

@@ -1,17 +1,13 @@
-"""Webhooks, both ways, signed with Standard Webhooks (HMAC-SHA256 over id.timestamp.body,
-headers webhook-id / webhook-timestamp / webhook-signature).
+"""Incoming build webhooks: POST /hooks/build/ lets other systems ask for a build.
 
-In:  POST /hooks/build/ lets other systems ask for a build (secret BUILD_WEBHOOK_SECRET).
-Out: `site.deployed` to each of DEPLOY_WEBHOOK_URLS after a release goes live (secret
-     DEPLOY_WEBHOOK_SECRET), with the changed URLs, for CDN purges and chat notices.
+Requests are signed with Standard Webhooks (HMAC-SHA256 over id.timestamp.body, headers
+webhook-id / webhook-timestamp / webhook-signature) with BUILD_WEBHOOK_SECRET. The outgoing
+`site.deployed` events are in deliveries.py.
 """
 
-import json
 import logging
-import uuid
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 
-import requests
 from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.http import JsonResponse
@@ -23,7 +19,9 @@ from django.views.decorators.http import require_GET, require_POST
 from pydantic import BaseModel, ConfigDict, ValidationError
 from standardwebhooks.webhooks import Webhook, WebhookVerificationError
 
-from .models import Build, WebhookDelivery, WebhookReceipt
+from content_export.schema import first_problem
+
+from .models import Build, WebhookReceipt
 from .queue import request_build
 
 logger = logging.getLogger(__name__)
@@ -69,9 +67,8 @@ def build_hook(request):
     try:
         hook = BuildHookRequest.model_validate_json(body or b"{}")
     except ValidationError as error:
-        problem = error.errors()[0]
-        where = ".".join(str(p) for p in problem["loc"]) or "body"
-        return _refuse(400, f"{where}: {problem['msg']}")
+        where, message = first_problem(error)
+        return _refuse(400, f"{where or 'body'}: {message}")
     recent = WebhookReceipt.objects.filter(received_at__gte=timezone.now() - timedelta(minutes=1))
     if recent.count() >= settings.BUILD_WEBHOOK_PER_MINUTE:
         return _refuse(429, "too many build requests; try again in a minute", Retry_After="60")
@@ -80,7 +77,7 @@ def build_hook(request):
             receipt = WebhookReceipt.objects.create(message_id=headers["webhook-id"])
     except IntegrityError:
         return _refuse(409, f"webhook-id {headers['webhook-id']} was already received")
-    build = request_build("webhook", f"Webhook: {hook.reason or 'build requested'}", full=hook.full)  # fmt: skip
+    build = request_build("webhook", f"Webhook: {hook.reason or 'build requested'}", full=hook.full)
     receipt.build = build
     receipt.save(update_fields=["build"])
     joined = build.triggers.count() > 1
@@ -91,7 +88,7 @@ def build_hook(request):
             "status": build.status,
             "joined_pending_build": joined,
             "status_url": status_url,
-        },  # fmt: skip
+        },
         status=202,
     )
 
@@ -108,62 +105,3 @@ def build_status(request, build_id: int):
             "finished_at": build.finished_at.isoformat() if build.finished_at else None,
         }
     )
-
-
-# --- outgoing ------------------------------------------------------------------------------
-
-
-def send_deployed(build: Build) -> None:
-    """Queue one `site.deployed` delivery per configured endpoint."""
-    from .tasks import deliver_webhook
-
-    site = settings.PUBLIC_SITE_URL.rstrip("/")
-    payload = {
-        "type": "site.deployed",
-        "timestamp": build.finished_at.isoformat(),
-        "data": {
-            "build": build.pk,
-            "release": build.release,
-            "site_url": site + "/",
-            "changed_urls": [site + url for url in build.changed_urls],
-        },
-    }
-    for url in settings.DEPLOY_WEBHOOK_URLS:
-        delivery = WebhookDelivery.objects.create(
-            build=build, url=url, message_id=f"msg_{uuid.uuid4().hex}", payload=payload
-        )
-        deliver_webhook.enqueue(delivery.pk)
-
-
-def deliver(delivery_id: int) -> str:
-    """POST one delivery; on failure try again later (backoff), up to a limit."""
-    from .tasks import deliver_webhook
-
-    delivery = WebhookDelivery.objects.get(pk=delivery_id)
-    if delivery.status != WebhookDelivery.Status.PENDING:
-        return "already done"
-    body = json.dumps(delivery.payload)
-    now = datetime.now(UTC)
-    signature = Webhook(settings.DEPLOY_WEBHOOK_SECRET).sign(delivery.message_id, now, body)
-    headers = {
-        "content-type": "application/json",
-        "webhook-id": delivery.message_id,
-        "webhook-timestamp": str(int(now.timestamp())),
-        "webhook-signature": signature,
-    }
-    delivery.attempts += 1
-    try:
-        response = requests.post(delivery.url, data=body.encode(), headers=headers, timeout=10)
-        delivery.response_status = response.status_code
-        delivery.error = "" if response.ok else f"answered {response.status_code}"
-    except requests.RequestException as error:
-        delivery.response_status, delivery.error = None, f"could not connect: {error}"
-    if not delivery.error:
-        delivery.status, delivery.delivered_at = WebhookDelivery.Status.DELIVERED, timezone.now()
-    elif delivery.attempts >= settings.DEPLOY_WEBHOOK_ATTEMPTS:
-        delivery.status = WebhookDelivery.Status.FAILED
-    delivery.save()
-    if delivery.status == WebhookDelivery.Status.PENDING:
-        delay = settings.DEPLOY_WEBHOOK_RETRY_SECONDS * 2 ** (delivery.attempts - 1)
-        deliver_webhook.using(run_after=timezone.now() + timedelta(seconds=delay)).enqueue(delivery.pk)  # fmt: skip
-    return f"{delivery.url}: {delivery.get_status_display()} ({delivery.error or 'ok'})"

@@ -1,0 +1,1 @@
+"""The catalogue's content model: solutions, sectors, organisations, sources, metrics."""

@@ -12,32 +12,12 @@ from wagtail.blocks.struct_block import StructBlockValidationError
 from wagtail.contrib.typed_table_block.blocks import TypedTableBlock
 from wagtail.images.blocks import ImageChooserBlock
 
-from cms.api.representation import image_representation, public_html
+from cms.solutions.representation import image_representation, public_html
+
+from .vocabulary import CALLOUT_KINDS, SECTION_KEYS
 
 INLINE_FEATURES = ["bold", "italic", "link", "superscript", "subscript", "code"]
 TEXT_FEATURES = [*INLINE_FEATURES, "ol", "ul"]
-
-SECTION_KEYS = [
-    ("overview", "Overview"),
-    ("progress", "Progress made"),
-    ("lessons", "Lessons learned"),
-    ("challenges", "Challenges ahead"),
-    ("path_forward", "Best path forward"),
-    ("other", "Other"),
-]
-
-CALLOUT_KINDS = [
-    ("note", "Note"),
-    ("info", "Info"),
-    ("tip", "Tip"),
-    ("success", "Success"),
-    ("question", "Question"),
-    ("warning", "Warning"),
-    ("danger", "Danger"),
-    ("example", "Example"),
-    ("quote", "Quote"),
-    ("abstract", "Abstract"),
-]
 
 
 class RichTextBlock(blocks.RichTextBlock):

@@ -20,7 +20,9 @@ class HandbookPageForm(WagtailAdminPageForm):
                 continue
             listed = {form.instance.pk for form in formset.initial_forms}
             items = getattr(self.instance, formset.rel_name)
-            unlisted = [item for item in items.all() if item.pk is not None and item.pk not in listed]  # fmt: skip
+            unlisted = [
+                item for item in items.all() if item.pk is not None and item.pk not in listed
+            ]
             if unlisted:
                 items.remove(*unlisted)
         return super().save(commit=commit)

@@ -23,7 +23,7 @@ from wagtail.models import Orderable, Page
 from wagtail.search import index
 from wagtail_headless_preview.models import HeadlessPreviewMixin
 
-from cms.api.fields import (
+from cms.solutions.api_fields import (
     CoverField,
     MetricsField,
     OrganisationMentionsField,
@@ -34,8 +34,9 @@ from cms.api.fields import (
     TagNamesField,
 )
 
-from .blocks import INLINE_FEATURES, SECTION_KEYS, BodyBlock
+from .blocks import INLINE_FEATURES, BodyBlock
 from .forms import HandbookPageForm
+from .vocabulary import SECTION_KEYS
 
 
 class Organisation(index.Indexed, models.Model):
@@ -158,7 +159,7 @@ class HandbookPage(HeadlessPreviewMixin, Page):
     summary = models.TextField(
         blank=True, max_length=500, help_text="One or two sentences shown in listings and search."
     )
-    body = StreamField(BodyBlock(), blank=True, use_json_field=True)
+    body = StreamField(BodyBlock(), blank=True)
     editorial_status = models.CharField(
         max_length=20, choices=EDITORIAL_STATUSES, default="in_review"
     )
@@ -320,7 +321,7 @@ class SolutionPage(HandbookPage):
         APIField("tags", serializer=TagNamesField()),
         APIField(
             "organisations", serializer=OrganisationMentionsField(source="organisation_mentions")
-        ),  # fmt: skip
+        ),
         APIField("metrics", serializer=MetricsField()),
         APIField("references", serializer=ReferencesField()),
         APIField("related_solutions", serializer=RelatedSolutionsField()),
@@ -334,11 +335,6 @@ class SolutionPage(HandbookPage):
             raise ValidationError(
                 {"cover_alt": "Describe the cover image for people who cannot see it."}
             )
-
-    @property
-    def primary_sector(self):
-        link = next((link for link in self.sector_links.all() if link.is_primary), None)
-        return link.sector if link else None
 
 
 class SolutionSectorLink(Orderable):

@@ -12,8 +12,10 @@ class Command(BaseCommand):
     help = "Queue a build of the public site (a build worker runs it)."
 
     def add_arguments(self, parser):
-        parser.add_argument("--full", action="store_true", help="re-export and re-render everything")  # fmt: skip
-        parser.add_argument("--wait", action="store_true", help="wait until it is live or failed")  # fmt: skip
+        parser.add_argument(
+            "--full", action="store_true", help="re-export and re-render everything"
+        )
+        parser.add_argument("--wait", action="store_true", help="wait until it is live or failed")
         parser.add_argument("--timeout", type=float, default=600)
 
     def handle(self, *args, full=False, wait=False, timeout=600, **options):
@@ -30,4 +32,7 @@ class Command(BaseCommand):
             if build.status == Build.Status.FAILED:
                 raise CommandError(f"Build #{build.pk} failed: {build.error}")
             time.sleep(0.5)
-        raise CommandError(f"Build #{build.pk} is not done after {timeout:g} s: is a worker running (manage.py build_worker)?")  # fmt: skip
+        raise CommandError(
+            f"Build #{build.pk} is not done after {timeout:g} s:"
+            " is a worker running (manage.py build_worker)?"
+        )

@@ -10,8 +10,8 @@ from django.core.management import call_command
 from django.core.management.base import BaseCommand
 from django.tasks import task_backends
 
+from cms.publishing.builder import upkeep
 from cms.publishing.queue import recover_abandoned
-from cms.publishing.tasks import upkeep
 
 
 class Command(BaseCommand):
@@ -26,12 +26,22 @@ class Command(BaseCommand):
             # SimpleWorker runs builds in this process, not a fork per job: what one build
             # loaded (snapshot, templates) is still there for the next.
             call_command(
-                "rqworker", *queues, job_class="django_tasks_rq.Job",
-                worker_class="rq.worker.SimpleWorker", with_scheduler=True,
-            )  # fmt: skip
+                "rqworker",
+                *queues,
+                job_class="django_tasks_rq.Job",
+                worker_class="rq.worker.SimpleWorker",
+                with_scheduler=True,
+            )
         else:
             # As command-line arguments: db_worker checks its defaults ("default" backend).
             call_command(
-                "db_worker", "--backend", "builds", "--queue-name", ",".join(queues),
-                "--interval", "0.1", "--no-reload", "--no-startup-delay",
-            )  # fmt: skip
+                "db_worker",
+                "--backend",
+                "builds",
+                "--queue-name",
+                ",".join(queues),
+                "--interval",
+                "0.1",
+                "--no-reload",
+                "--no-startup-delay",
+            )

@@ -8,12 +8,12 @@ draft or private page never leaks through another page's links.
 import re
 from collections.abc import Iterable
 
-import nh3
 from bs4 import BeautifulSoup
 from wagtail.models import Page, Site
 from wagtail.rich_text import expand_db_html
 
-PUBLIC_TAGS = {"p", "a", "b", "i", "strong", "em", "code", "br", "sup", "sub", "ol", "ul", "li", "h2", "h3"}  # fmt: skip
+from content_export.richtext import clean_html
+
 RESPONSIVE_WIDTHS = (400, 800, 1200)
 _RELATIVE_HREF_VALUE = re.compile(r"^(?!https?:|mailto:|tel:|/|#)")
 _RELATIVE_HREF = re.compile(r"""href=["'](?!https?:|mailto:|tel:|/|#)""")
@@ -58,7 +58,7 @@ def public_html(db_html: str | None, context: dict | None = None) -> str:
         db_html = str(soup)
         if "linktype=" in db_html:  # documents or other link types Wagtail knows
             db_html = expand_db_html(db_html)
-    return nh3.clean(db_html, tags=PUBLIC_TAGS, attributes={"a": {"href"}}, link_rel=None)
+    return clean_html(db_html)
 
 
 def image_representation(image, alt: str = "") -> dict | None:

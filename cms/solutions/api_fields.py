@@ -69,7 +69,12 @@ def _number(value) -> str:
 def _source(source) -> dict | None:
     if source is None:
         return None
-    return {"title": source.title, "publisher": source.publisher, "url": source.url, "year": source.year}  # fmt: skip
+    return {
+        "title": source.title,
+        "publisher": source.publisher,
+        "url": source.url,
+        "year": source.year,
+    }
 
 
 class MetricsField(Field):
