@@ -22,12 +22,11 @@ import time
 from pathlib import Path
 
 from rich.console import Console
-from rich.table import Table
 
 from content_export.export import export
 from content_export.snapshot import Snapshot
 
-from .sites import CORPUS, REPO, build_site, database_urls, serve
+from .sites import CORPUS, REPO, build_site, database_urls, results_table, serve
 
 OUR_BUILD = """
 import sys
@@ -129,16 +128,17 @@ def main(argv: list[str]) -> int:
     if not CORPUS.is_dir():
         print(f"The corpus is needed: {CORPUS} is missing.", file=sys.stderr)
         return 1
-    table = Table(title="Full build (wall clock seconds, peak RSS MB)")
-    for column in (
-        "solution pages",
-        "ours: render + checks (peak MB)",
-        "ours: + Pagefind index (peak MB)",
-        "plain Pelican from Markdown (peak MB)",
-        "Pelican ÷ ours",
-        "Pelican ÷ ours with search",
-    ):
-        table.add_column(column, justify="right")
+    table = results_table(
+        "Full build (wall clock seconds, peak RSS MB)",
+        [
+            "solution pages",
+            "ours: render + checks (peak MB)",
+            "ours: + Pagefind index (peak MB)",
+            "plain Pelican from Markdown (peak MB)",
+            "Pelican ÷ ours",
+            "Pelican ÷ ours with search",
+        ],
+    )
     with tempfile.TemporaryDirectory(prefix="bench-build-") as tmp:
         workdir = Path(tmp)
         print("importing the corpus and exporting it…", file=sys.stderr)

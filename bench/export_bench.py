@@ -16,11 +16,10 @@ import time
 from pathlib import Path
 
 from rich.console import Console
-from rich.table import Table
 
 from content_export.export import ExportResult, export
 
-from .sites import REPO, build_site, database_urls, django_env, serve
+from .sites import REPO, build_site, database_urls, django_env, results_table, serve
 
 
 def _edit_one_page(env: dict) -> None:
@@ -48,17 +47,18 @@ def main(argv: list[str]) -> int:
     parser.add_argument("--repeat", type=int, default=3)
     args = parser.parse_args(argv)
 
-    table = Table(title="content_export, in-process (seconds, median of runs)")
-    for column in (
-        "content",
-        "database",
-        "pages",
-        "full",
-        "incremental, nothing changed",
-        "incremental, one page edited",
-        "requests (full / one edit)",
-    ):
-        table.add_column(column, justify="right")
+    table = results_table(
+        "content_export, in-process (seconds, median of runs)",
+        [
+            "content",
+            "database",
+            "pages",
+            "full",
+            "incremental, nothing changed",
+            "incremental, one page edited",
+            "requests (full / one edit)",
+        ],
+    )
     with tempfile.TemporaryDirectory(prefix="bench-export-") as tmp:
         workdir = Path(tmp)
         for size in args.sizes.split(","):

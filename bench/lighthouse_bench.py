@@ -15,13 +15,12 @@ import threading
 from pathlib import Path
 
 from rich.console import Console
-from rich.table import Table
 
 from content_export.export import export
 from site_builder.build import build
 from site_builder.serve import make_server
 
-from .sites import REPO, build_site, database_urls, serve
+from .sites import REPO, build_site, database_urls, results_table, serve
 
 LIGHTHOUSE = REPO / ".cache" / "lighthouse"
 PAGES = ["/solutions/high-efficiency-heat-pumps/", "/sectors/buildings/", "/"]
@@ -44,17 +43,10 @@ def lighthouse_bin() -> Path:
 
 def main(argv: list[str]) -> int:
     binary = lighthouse_bin()
-    table = Table(title="Lighthouse 12.2.3, mobile (default) settings")
-    for column in (
-        "page",
-        "performance",
-        "accessibility",
-        "best practices",
-        "SEO",
-        "LCP",
-        "transfer KiB",
-    ):
-        table.add_column(column, justify="right")
+    table = results_table(
+        "Lighthouse 12.2.3, mobile (default) settings",
+        ["page", "performance", "accessibility", "best practices", "SEO", "LCP", "transfer KiB"],
+    )
     with tempfile.TemporaryDirectory(prefix="bench-lighthouse-") as tmp:
         workdir = Path(tmp)
         url = database_urls(["sqlite"], workdir)["sqlite"]

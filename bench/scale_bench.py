@@ -31,10 +31,18 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from rich.console import Console
-from rich.table import Table
 
 from .build_bench import PELICAN_SETTINGS, markdown_sources, run_measured
-from .sites import CORPUS, REPO, build_site, database_urls, django_env, free_port, serve
+from .sites import (
+    CORPUS,
+    REPO,
+    build_site,
+    database_urls,
+    django_env,
+    free_port,
+    results_table,
+    serve,
+)
 
 OUR_BUILD = """
 import sys
@@ -206,9 +214,10 @@ def main(argv: list[str]) -> int:
         ) as tmp:
             rows.append(measure(size, Path(tmp), args.edits))
         _save(args.json, argv, rows)  # after each size: a long run keeps what it measured
-    table = Table(title=f"Publishing at scale ({os.cpu_count()} cores; SQLite, database queue)")
-    for name, _ in COLUMNS:
-        table.add_column(name, justify="right")
+    table = results_table(
+        f"Publishing at scale ({os.cpu_count()} cores; SQLite, database queue)",
+        [name for name, _ in COLUMNS],
+    )
     for row in rows:
         table.add_row(*(show(row) for _, show in COLUMNS))
     Console(width=220).print(table)

@@ -11,6 +11,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import requests
+from rich.table import Table
 
 REPO = Path(__file__).resolve().parent.parent
 CORPUS = REPO.parent / "shared" / "corpus" / "climate-tech-handbook" / "docs"
@@ -109,3 +110,11 @@ def serve(url: str, workdir: Path):
     finally:
         server.terminate()
         server.wait(10)
+
+
+def results_table(title: str, columns: list[str]) -> Table:
+    """A rich table with right-aligned columns, as every bench prints its figures."""
+    table = Table(title=title)
+    for column in columns:
+        table.add_column(column, justify="right")
+    return table

@@ -13,7 +13,7 @@ import os
 import tempfile
 import time
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -23,7 +23,7 @@ from pelican.settings import read_settings
 
 from . import deploy
 from .content import SiteContent, SnapshotError, load
-from .release import Written, default_jobs, write_release
+from .release import ForkGuard, Written, default_jobs, write_release
 from .render import JINJA_ENVIRONMENT, SiteRenderer, environment
 from .search import update_search_index
 
@@ -43,6 +43,26 @@ class BuildError(Exception):
 
 
 @dataclass
+class WarmState:
+    """What a builder that builds again keeps between builds: the page documents it parsed,
+    the cards it rendered, the keys of the release it wrote last, and the compiled templates
+    of its last theme and settings. A build worker keeps one for its whole life, so that a
+    one-page publish parses one page and renders with compiled templates. It changes how
+    fast a build is, never what it writes."""
+
+    documents: dict[str, dict] = field(default_factory=dict)
+    cards: dict[tuple, object] = field(default_factory=dict)
+    keys: dict[str, dict] = field(default_factory=dict)
+    environments: dict[str, Environment] = field(default_factory=dict)
+
+    def environment(self, renderer: SiteRenderer) -> Environment:
+        if renderer.site_key not in self.environments:
+            self.environments.clear()
+            self.environments[renderer.site_key] = environment(renderer.theme)
+        return self.environments[renderer.site_key]
+
+
+@dataclass
 class BuildResult:
     build_id: str
     release: Path
@@ -54,12 +74,15 @@ class BuildResult:
     files: int = 0
 
 
-def pelican_settings(snapshot: Path, output: Path, theme: str, site_url: str) -> dict:
+def pelican_settings(
+    snapshot: Path, output: Path, theme: str, site_url: str, content_path: Path
+) -> dict:
+    """Pelican's settings for a build; `content_path` is an empty folder (the snapshot is
+    read by our generator, not by Pelican's readers)."""
     theme_path = theme_dir(theme)
-    empty = Path(tempfile.mkdtemp(prefix="pelican-content-"))
     return read_settings(
         override={
-            "PATH": str(empty),
+            "PATH": str(content_path),
             "OUTPUT_PATH": str(output),
             "THEME": str(theme_path),
             "PLUGINS": ["site_builder.pelican_plugin"],
@@ -104,6 +127,8 @@ def build(
     prune: bool = True,
     full: bool = False,
     jobs: int | None = None,
+    state: WarmState | None = None,
+    fork_guard: ForkGuard = nullcontext,
 ) -> BuildResult:
     """Build a release from `snapshot` and make it live.
 
@@ -113,10 +138,14 @@ def build(
 
     `search` updates the search index and `prune` removes old releases before returning.
     The build worker passes False for both and does them in the background (upkeep.py), so
-    that a page is live as soon as its HTML is.
+    that a page is live as soon as its HTML is. It also passes its WarmState, and a
+    `fork_guard` that stops its own threads while render processes are forked.
     """
+    options = _Options(
+        theme, site_url, full, jobs or default_jobs(), state or WarmState(), fork_guard
+    )
     with deploy.locked(public), _collector_paused():
-        result = _build(Path(snapshot), Path(public), theme, site_url, full, jobs or default_jobs())
+        result = _build(Path(snapshot), Path(public), options)
     if prune:
         deploy.prune(public)
     if search:
@@ -124,12 +153,21 @@ def build(
     return result
 
 
-def _build(
-    snapshot: Path, public: Path, theme: str, site_url: str, full: bool, jobs: int
-) -> BuildResult:
+@dataclass(frozen=True)
+class _Options:
+    theme: str
+    site_url: str
+    full: bool
+    jobs: int
+    state: WarmState
+    fork_guard: ForkGuard
+
+
+def _build(snapshot: Path, public: Path, options: _Options) -> BuildResult:
     started = time.perf_counter()
+    state, theme, site_url = options.state, options.theme, options.site_url
     try:
-        content = load(snapshot)
+        content = load(snapshot, documents=state.documents)
     except SnapshotError as error:
         raise BuildError(str(error)) from None
     build_id = deploy.new_build_id()
@@ -138,29 +176,29 @@ def _build(
     deploy.remove_unfinished(public)  # left by a build that was killed
     staging = releases / f".building-{build_id}"
     settings = {**SITE_SETTINGS, "SITEURL": site_url.rstrip("/")}
-    renderer = SiteRenderer(content, settings, theme_dir(theme))
+    renderer = SiteRenderer(content, settings, theme_dir(theme), cards=state.cards)
     previous = deploy.current(public)
-    previous_keys = deploy.read_keys(public, previous) if previous else {}
-    incremental = not full and previous_keys.get("site") == renderer.site_key
+    previous_keys = deploy.read_keys(public, previous, state.keys) if previous else {}
+    incremental = not options.full and previous_keys.get("site") == renderer.site_key
     try:
         if incremental:
             old = previous_keys["files"]
             if deploy.take_staged(public, previous, staging):  # a copy of the live release
                 written = write_release(
-                    renderer, _environment(renderer), staging, old_keys=old, strict=False
+                    renderer, state.environment(renderer), staging, old_keys=old, strict=False
                 )
             else:
                 staging.mkdir()
                 written = write_release(
                     renderer,
-                    _environment(renderer),
+                    state.environment(renderer),
                     staging,
                     old_keys=old,
                     reuse=releases / previous,
                     strict=False,
                 )
         else:
-            written = _render_with_pelican(content, renderer, staging, theme, site_url, jobs)
+            written = _render_with_pelican(content, staging, options)
         if written.problems:
             shown = "\n  ".join(written.problems[:20])
             more = (
@@ -171,7 +209,7 @@ def _build(
         changed = _changed_urls(
             previous_keys.get("files", {}), keys, staging, releases / previous if previous else None
         )
-        deploy.write_keys(public, build_id, {"site": renderer.site_key, "files": keys})
+        deploy.write_keys(public, build_id, {"site": renderer.site_key, "files": keys}, state.keys)
         release = releases / build_id
         staging.rename(release)
     except BaseException:
@@ -190,17 +228,19 @@ def _build(
     )
 
 
-def _render_with_pelican(
-    content: SiteContent, renderer: SiteRenderer, output: Path, theme: str, site_url: str, jobs: int
-) -> Written:
+def _render_with_pelican(content: SiteContent, output: Path, options: _Options) -> Written:
     """Render the whole site with Pelican and our plugin (pelican_plugin.py)."""
-    settings = pelican_settings(content.root, output, theme, site_url)
-    settings["SNAPSHOT_CONTENT"], settings["BUILD_JOBS"] = content, jobs  # loaded once, above
-    logging.getLogger("pelican").setLevel(logging.WARNING)
-    try:
-        Pelican(settings).run()
-    except Exception as error:
-        raise BuildError(f"Pelican could not render the site: {error!r}") from error
+    with tempfile.TemporaryDirectory(prefix="pelican-content-") as empty:
+        settings = pelican_settings(
+            content.root, output, options.theme, options.site_url, Path(empty)
+        )
+        settings["SNAPSHOT_CONTENT"] = content  # loaded once, above
+        settings["BUILD_JOBS"], settings["BUILD_FORK_GUARD"] = options.jobs, options.fork_guard
+        logging.getLogger("pelican").setLevel(logging.WARNING)
+        try:
+            Pelican(settings).run()
+        except Exception as error:
+            raise BuildError(f"Pelican could not render the site: {error!r}") from error
     return settings["BUILD_WRITTEN"]
 
 
@@ -214,18 +254,6 @@ def _collector_paused() -> Iterator[None]:
         yield
     finally:
         gc.enable()
-
-
-# The Jinja environment of the last theme built, kept by a worker between builds: its
-# compiled templates are what a one-page build would otherwise spend most time on.
-_ENVIRONMENTS: dict[str, Environment] = {}
-
-
-def _environment(renderer: SiteRenderer) -> Environment:
-    if renderer.site_key not in _ENVIRONMENTS:
-        _ENVIRONMENTS.clear()
-        _ENVIRONMENTS[renderer.site_key] = environment(renderer.theme)
-    return _ENVIRONMENTS[renderer.site_key]
 
 
 def _changed_urls(old: dict, new: dict, release: Path, previous: Path | None) -> list[str]:

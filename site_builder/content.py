@@ -87,9 +87,21 @@ class SiteContent:
         return set(self.manifest["images"].values())
 
 
-def load(root: Path, *, replace: list[dict] = (), missing_ok: bool = False) -> SiteContent:
+def load(
+    root: Path,
+    *,
+    replace: list[dict] = (),
+    missing_ok: bool = False,
+    documents: dict[str, dict] | None = None,
+) -> SiteContent:
     """The snapshot in `root`; `replace` puts pages in place of (or beside) the snapshot's
-    own, as a preview does with an editor's draft."""
+    own, as a preview does with an editor's draft.
+
+    `documents` holds page documents already parsed, by file, and is brought up to this
+    snapshot. Page files are named by their content hash, so a name read before has the
+    same content: a worker building again after a one-page publish parses one file, not
+    ten thousand."""
+    documents = {} if documents is None else documents
     root = Path(root)
     try:
         manifest = read_json(root / "manifest.json")
@@ -106,13 +118,12 @@ def load(root: Path, *, replace: list[dict] = (), missing_ok: bool = False) -> S
         if entry["id"] in replaced:
             continue
         path = folder + entry["file"]
-        document = read[path] = _DOCUMENTS.get(path) or _read(path)
+        document = read[path] = documents.get(path) or _read(path)
         page = dict(document)  # derived fields (url, sector_pages, …) go on the copy
         pages.append(page)
         hashes[page["id"]] = entry["content_hash"]
-    if not replace:
-        _DOCUMENTS.clear()
-        _DOCUMENTS.update(read)
+    documents.clear()  # keep only the files of this snapshot
+    documents.update(read)
     for page in replace:
         data = json.dumps(page, sort_keys=True)
         pages.append(json.loads(data))
@@ -130,12 +141,6 @@ def load(root: Path, *, replace: list[dict] = (), missing_ok: bool = False) -> S
     content.organisations = _organisations(content.solutions)
     content.tags = _tags(content.solutions)
     return content
-
-
-# Page documents already parsed, by file. Page files are named by their content hash, so a
-# name read before has the same content: a worker building again after a one-page publish
-# parses one file, not ten thousand. Only the files of the last snapshot loaded are kept.
-_DOCUMENTS: dict[str, dict] = {}
 
 
 def _read(path: str) -> dict:

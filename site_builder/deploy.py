@@ -162,24 +162,23 @@ def _keys_file(public: Path, build_id: str) -> Path:
     return releases_dir(public) / f"{build_id}.keys.json"
 
 
-def write_keys(public: Path, build_id: str, keys: dict) -> None:
-    """What each file of a release was rendered from (beside it, not served)."""
+def write_keys(public: Path, build_id: str, keys: dict, remembered: dict | None = None) -> None:
+    """What each file of a release was rendered from (beside it, not served). A builder
+    that builds again keeps them in `remembered`, and need not read them back."""
     _keys_file(public, build_id).write_text(json.dumps(keys, separators=(",", ":")))
-    _LAST_KEYS.clear()
-    _LAST_KEYS[str(_keys_file(public, build_id))] = keys
+    if remembered is not None:
+        remembered.clear()
+        remembered[str(_keys_file(public, build_id))] = keys
 
 
-def read_keys(public: Path, build_id: str) -> dict:
+def read_keys(public: Path, build_id: str, remembered: dict | None = None) -> dict:
     path = _keys_file(public, build_id)
-    if str(path) in _LAST_KEYS:  # this process wrote them: a worker's next build
-        return _LAST_KEYS[str(path)]
+    if remembered and str(path) in remembered:  # this builder wrote them
+        return remembered[str(path)]
     try:
         return json.loads(path.read_text())
     except (OSError, ValueError):
         return {}
-
-
-_LAST_KEYS: dict[str, dict] = {}
 
 
 def rollback(public: Path, build_id: str | None = None) -> str:

@@ -10,6 +10,7 @@ setting BUILD_WRITTEN, so the build can check it and the next build can render o
 changed.
 """
 
+from contextlib import nullcontext
 from pathlib import Path
 
 from pelican import signals
@@ -30,7 +31,11 @@ class SnapshotGenerator(Generator):
 
     def generate_output(self, writer):
         self.settings["BUILD_WRITTEN"] = write_release(
-            self.renderer, self.env, Path(self.output_path), jobs=self.settings.get("BUILD_JOBS", 1)
+            self.renderer,
+            self.env,
+            Path(self.output_path),
+            jobs=self.settings.get("BUILD_JOBS", 1),
+            fork_guard=self.settings.get("BUILD_FORK_GUARD", nullcontext),
         )
 
 

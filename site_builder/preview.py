@@ -21,7 +21,7 @@ from content_export.export import normalise, set_rendition_files
 from content_export.schema import InvalidPage, validate_page
 from content_export.snapshot import Snapshot
 
-from .build import DEFAULT_SITE_URL, SITE_SETTINGS, THEMES
+from .build import DEFAULT_SITE_URL, SITE_SETTINGS, THEMES, WarmState
 from .content import load
 from .render import SiteRenderer, environment
 
@@ -44,6 +44,7 @@ class PreviewApp:
         self.theme = THEMES / theme
         self.site_url = site_url.rstrip("/")
         self.env = environment(self.theme)
+        self.state = WarmState()  # kept between previews, as a build worker keeps it
 
     def __call__(self, environ, start_response):
         path = environ.get("PATH_INFO", "/")
@@ -92,9 +93,12 @@ class PreviewApp:
         known = (Snapshot(self.snapshot).read_manifest() or {}).get("images", {})
         # images already published are served from the live site; new ones from the CMS
         set_rendition_files(document, lambda url: known.get(url) or self.client.url(url))
-        content = load(self.snapshot, replace=[document], missing_ok=True)
+        content = load(
+            self.snapshot, replace=[document], missing_ok=True, documents=self.state.documents
+        )
         page = next(p for p in content.pages if p["id"] == document["id"])
-        renderer = SiteRenderer(content, {**SITE_SETTINGS, "SITEURL": self.site_url}, self.theme)
+        settings = {**SITE_SETTINGS, "SITEURL": self.site_url}
+        renderer = SiteRenderer(content, settings, self.theme, cards=self.state.cards)
         return renderer.render(self.env, renderer.page(page)).encode()
 
     def static(self, path: str) -> tuple[str, list, bytes]:

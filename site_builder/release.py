@@ -17,7 +17,8 @@ import gc
 import multiprocessing
 import os
 import shutil
-import warnings
+from collections.abc import Callable
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -27,6 +28,8 @@ from .checks import check_page, kind_of
 from .render import Output, SiteRenderer, extra_files, media_url
 
 PARALLEL_FROM = 200  # below this many pages, forking costs more than it saves
+# A context manager factory: held while render processes are forked (see _render_all).
+ForkGuard = Callable[[], AbstractContextManager]
 SEARCH_LINK = Path("../../search/current")  # releases/<id>/pagefind -> public/search/current
 
 
@@ -50,6 +53,7 @@ def write_release(
     reuse: Path | None = None,
     strict: bool = True,
     jobs: int = 1,
+    fork_guard: ForkGuard = nullcontext,
 ) -> Written:
     """Bring `folder` to the release for `renderer`'s snapshot.
 
@@ -77,14 +81,11 @@ def write_release(
     media = _media(renderer, folder)
     _link_search_index(folder)
     known = set(keys) | set(extras) | {f"media/{name}" for name in media}
-    problems = _render_all(renderer, env, folder, to_render, known, strict, jobs)
+    problems = _render_all(renderer, env, folder, to_render, known, strict, jobs, fork_guard)
     return Written(keys, len(to_render), problems)
 
 
 # --- rendering, in this process or in several ----------------------------------------------
-
-# What the forked processes render: set just before the fork, read by _render_share.
-_JOB: tuple = ()
 
 
 def _render_all(
@@ -95,31 +96,52 @@ def _render_all(
     known: set[str],
     strict: bool,
     jobs: int,
+    fork_guard: ForkGuard,
 ) -> list[str]:
-    global _JOB
+    """Render `items`, in `jobs` forked processes when there are many. The children inherit
+    the loaded snapshot and compiled templates (nothing is pickled); `fork_guard` lets the
+    caller stop its own threads while the children are forked."""
     if jobs <= 1 or len(items) < PARALLEL_FROM:
         return _render(renderer, env, folder, items, known, strict)
-    _JOB = (renderer, env, folder, items, known, strict, jobs)
     for name in env.list_templates():  # compiled before the fork, not once in each child
         env.get_template(name)
+    context = multiprocessing.get_context("fork")
+    children = []
     gc.freeze()  # the snapshot stays shared with the children, not copied page by page
     try:
-        with warnings.catch_warnings():
-            # Python warns that fork() in a process with threads (a worker's heartbeat) may
-            # deadlock a child that takes a lock another thread held. The children only
-            # render loaded templates and write files.
-            warnings.simplefilter("ignore", DeprecationWarning)
-            with multiprocessing.get_context("fork").Pool(jobs) as pool:
-                shares = pool.map(_render_share, range(jobs))
+        with fork_guard():
+            for number in range(jobs):
+                receiver, sender = context.Pipe(duplex=False)
+                share = (renderer, env, folder, items[number::jobs], known, strict)
+                child = context.Process(target=_render_share, args=(sender, share), daemon=True)
+                child.start()
+                sender.close()
+                children.append((child, receiver))
+        return [problem for child, receiver in children for problem in _result(child, receiver)]
     finally:
-        _JOB = ()
+        for child, _ in children:
+            child.join()
         gc.unfreeze()
-    return [problem for share in shares for problem in share]
 
 
-def _render_share(number: int) -> list[str]:
-    renderer, env, folder, items, known, strict, jobs = _JOB
-    return _render(renderer, env, folder, items[number::jobs], known, strict)
+def _render_share(sender, share: tuple) -> None:
+    """In a child: render one share, send back its problems (or the error that stopped it)."""
+    try:
+        sender.send(("ok", _render(*share)))
+    except BaseException as error:
+        sender.send(("error", repr(error)))
+        raise
+
+
+def _result(child, receiver) -> list[str]:
+    try:
+        status, value = receiver.recv()
+    except EOFError:
+        child.join()
+        raise RuntimeError(f"a render process stopped (exit code {child.exitcode})") from None
+    if status == "error":
+        raise RuntimeError(f"a render process failed: {value}")
+    return value
 
 
 def _render(

@@ -103,9 +103,6 @@ def _card(solution: dict) -> tuple:
     return card
 
 
-_CARDS: dict[tuple, Markup] = {}
-
-
 @dataclass
 class Output:
     """One file of the site. `inputs` is everything it shows that is not in the theme or
@@ -149,8 +146,17 @@ def _fixed(context: dict) -> Callable[[], dict]:
 
 
 class SiteRenderer:
-    def __init__(self, content: SiteContent, settings: dict, theme: Path):
+    def __init__(
+        self,
+        content: SiteContent,
+        settings: dict,
+        theme: Path,
+        cards: dict[tuple, Markup] | None = None,
+    ):
+        """`cards` keeps rendered solution cards by what they show; a builder that builds
+        again passes the same dict each time."""
         self.content, self.settings, self.theme = content, settings, Path(theme)
+        self._cards = {} if cards is None else cards
         self.recent = sorted(
             (s for s in content.solutions if s.get("last_published_at")),
             key=lambda s: s["last_published_at"],
@@ -273,15 +279,15 @@ class SiteRenderer:
         """Solution cards (macros.solution_card), each rendered once for what it shows: the
         index, sector, tag and home pages show the same cards, and a worker keeps them
         between builds."""
-        if len(_CARDS) > 100_000:
-            _CARDS.clear()
+        if len(self._cards) > 100_000:
+            self._cards.clear()
         macro = env.get_template("macros.html").module.solution_card
         found = []
         for solution in solutions:
             key = (self.site_key, _card(solution))
-            card = _CARDS.get(key)
+            card = self._cards.get(key)
             if card is None:
-                card = _CARDS[key] = macro(solution)
+                card = self._cards[key] = macro(solution)
             found.append(card)
         return Markup("".join(found))
 

@@ -18,7 +18,7 @@ from hypothesis import strategies as st
 
 from content_export.snapshot import Snapshot
 from site_builder import deploy
-from site_builder.build import build
+from site_builder.build import WarmState, build
 
 SITE = "https://example.org"
 PHASES = [Phase.explicit, Phase.reuse, Phase.generate, Phase.target]  # shrinking takes minutes
@@ -135,14 +135,15 @@ def test_incremental_builds_after_any_changes_equal_a_full_build(
     work = tmp_path_factory.mktemp("changes")
     root, public = work / "snapshot", work / "public"
     shutil.copytree(snapshot, root)
-    build(root, public, site_url=SITE, search=False)
+    warm = WarmState()  # as a build worker keeps between builds
+    build(root, public, site_url=SITE, search=False, state=warm)
     content = Content(root)
     for change, number, text, staged in changes:
         content.apply(change, number, text)
         content.commit()
         if staged:
             deploy.stage_next(public)
-        result = build(root, public, site_url=SITE, search=False, prune=False)
+        result = build(root, public, site_url=SITE, search=False, prune=False, state=warm)
         assert result.mode == "incremental"
 
     full = build(root, work / "fresh", site_url=SITE, search=False, full=True)

@@ -4,7 +4,9 @@ deployed atomically."""
 import json
 import subprocess
 import sys
+import tempfile
 import xml.etree.ElementTree as ET
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -220,25 +222,6 @@ def test_assets_are_fingerprinted_and_small(public):
     assert not page.find("script", src=True)  # no JavaScript on content pages
 
 
-@pytest.mark.corpus
-@pytest.mark.xdist_group("corpus")
-def test_whole_corpus_builds_and_passes_the_checks(imported_corpus, live_server, tmp_path):
-    code, _, err = imported_corpus
-    assert code == 0, err
-    snapshot = tmp_path / "snapshot"
-    result = export(f"{live_server.url}/api/v2/", snapshot)
-    assert result.pages == 93 + 14 + 4  # solutions, sectors, home, two indexes, contribute
-    built = build(snapshot, tmp_path / "public", site_url=SITE)
-    live = tmp_path / "public" / "current"
-    assert check_release(live, [e["url_path"] for e in _manifest(snapshot)["pages"].values()]) == []
-    assert built.pages == 111
-    assert parse_errors(live) == []
-    heat = BeautifulSoup(
-        (live / "solutions/high-efficiency-heat-pumps/index.html").read_text(), "html.parser"
-    )
-    assert {a.get_text() for a in heat.select(".eyebrow a")} == {"Electricity", "Buildings"}
-
-
 def test_tags_and_metrics_with_and_without_sources(api_url, tmp_path):
     from cms.solutions.models import SolutionMetric, Source
 
@@ -305,3 +288,21 @@ def test_incremental_build_renders_only_what_changed_and_equals_a_full_build(api
     full = build(snapshot, fresh, site_url=SITE, full=True)
     assert full.mode == "full"
     assert _files(incremental.release) == _files(full.release)
+
+
+def test_forked_render_processes_write_what_one_process_writes(snapshot, tmp_path, monkeypatch):
+    monkeypatch.setattr("site_builder.release.PARALLEL_FROM", 1)  # fork even for the sample
+    temporary = set(Path(tempfile.gettempdir()).glob("pelican-content-*"))
+    guarded = []
+
+    @contextmanager
+    def fork_guard():  # a build worker stops its heartbeat thread while the processes fork
+        guarded.append("forking")
+        yield
+
+    one = build(snapshot, tmp_path / "one", site_url=SITE, full=True, jobs=1, fork_guard=fork_guard)
+    assert guarded == []  # nothing forked
+    two = build(snapshot, tmp_path / "two", site_url=SITE, full=True, jobs=2, fork_guard=fork_guard)
+    assert guarded == ["forking"]
+    assert _files(one.release) == _files(two.release)
+    assert set(Path(tempfile.gettempdir()).glob("pelican-content-*")) == temporary  # none left

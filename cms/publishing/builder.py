@@ -1,6 +1,6 @@
 """The build itself, run by a build worker: export what changed from the CMS's public API,
-then build and switch the site. The search index and old releases are seen to afterwards,
-in the background (upkeep)."""
+then build and switch the site. The next build's copy of the release and the search index
+are seen to afterwards, in the background (upkeep)."""
 
 import functools
 from pathlib import Path
@@ -8,29 +8,37 @@ from pathlib import Path
 from django.conf import settings
 
 from content_export.export import export
-from site_builder.build import BuildResult
+from site_builder.build import BuildResult, WarmState
 from site_builder.build import build as build_site
+from site_builder.release import ForkGuard
 from site_builder.upkeep import Upkeep
 
-from .models import Build
 
+class SiteBuilder:
+    """One per worker process: what it keeps between builds (parsed snapshot, templates,
+    cards, keys) and the upkeep processes it starts after each release."""
 
-def publish_site(build: Build) -> BuildResult:
-    public = Path(settings.SITE_PUBLIC_DIR)
-    export(settings.BUILD_API_URL, public / "snapshot", full=build.full)
-    return build_site(
-        public / "snapshot",
-        public,
-        theme=settings.SITE_THEME,
-        site_url=settings.PUBLIC_SITE_URL,
-        full=build.full,
-        search=False,
-        prune=False,
-    )
+    def __init__(self, public: Path):
+        self.public = Path(public)
+        self.state = WarmState()
+        self.upkeep = Upkeep(self.public)
+
+    def publish(self, *, full: bool, fork_guard: ForkGuard) -> BuildResult:
+        export(settings.BUILD_API_URL, self.public / "snapshot", full=full)
+        return build_site(
+            self.public / "snapshot",
+            self.public,
+            theme=settings.SITE_THEME,
+            site_url=settings.PUBLIC_SITE_URL,
+            full=full,
+            search=False,
+            prune=False,
+            state=self.state,
+            fork_guard=fork_guard,
+        )
 
 
 @functools.cache
-def upkeep() -> Upkeep:
-    """This worker process's background jobs (one set per process: builds run in the
-    worker's own process, so the snapshot and templates stay loaded between builds)."""
-    return Upkeep(Path(settings.SITE_PUBLIC_DIR))
+def site_builder() -> SiteBuilder:
+    """This worker process's builder (builds run in the worker's own process)."""
+    return SiteBuilder(Path(settings.SITE_PUBLIC_DIR))

@@ -35,7 +35,7 @@ from content_export.client import ExportError
 from site_builder.build import BuildError
 
 from . import deliveries
-from .builder import publish_site, upkeep
+from .builder import site_builder
 from .models import Build, BuildTrigger
 
 logger = logging.getLogger(__name__)
@@ -229,26 +229,49 @@ def fail(build: Build, error: Exception, *, retry: bool) -> None:
         )
 
 
-@contextmanager
-def heartbeat(build: Build):
-    """Tell the other workers this build is alive, every few seconds, while it runs."""
-    stop = threading.Event()
+class Heartbeat:
+    """Tells the other workers that a build is alive, every few seconds, from a thread of
+    its own while the build runs. `paused()` stops that thread for a moment: the build forks
+    its render processes then, and a process must not fork while another thread runs."""
 
-    def beat():
+    def __init__(self, build: Build):
+        self.build = build
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+
+    def __enter__(self) -> "Heartbeat":
+        self._start()
+        return self
+
+    def __exit__(self, *exc_info) -> None:
+        self._end()
+        close_old_connections()
+
+    @contextmanager
+    def paused(self):
+        self._end()
+        try:
+            yield
+        finally:
+            self._start()
+
+    def _start(self) -> None:
+        self._stop = threading.Event()
+        self._thread = threading.Thread(
+            target=self._beat, args=(self._stop,), name=f"heartbeat-{self.build.pk}", daemon=True
+        )
+        self._thread.start()
+
+    def _end(self) -> None:
+        self._stop.set()
+        self._thread.join()
+
+    def _beat(self, stop: threading.Event) -> None:
         try:
             while not stop.wait(settings.BUILD_HEARTBEAT_SECONDS):
-                Build.objects.filter(pk=build.pk).update(heartbeat_at=timezone.now())
+                Build.objects.filter(pk=self.build.pk).update(heartbeat_at=timezone.now())
         finally:
             connection.close()
-
-    thread = threading.Thread(target=beat, name=f"heartbeat-{build.pk}", daemon=True)
-    thread.start()
-    try:
-        yield
-    finally:
-        stop.set()
-        thread.join()
-        close_old_connections()
 
 
 @task(backend="builds", queue_name="builds")
@@ -260,9 +283,10 @@ def run_build(build_id: int) -> str:
         return f"build #{build_id} is not pending any more"
     build = claimed
     logger.info("build #%s started", build.pk)
-    with heartbeat(build):
+    builder = site_builder()
+    with Heartbeat(build) as heartbeat:
         try:
-            result = publish_site(build)
+            result = builder.publish(full=build.full, fork_guard=heartbeat.paused)
         except BuildError as error:  # the content or the theme is wrong: retrying cannot help
             fail(build, error, retry=False)
             return f"build #{build.pk} failed: {error}"
@@ -272,7 +296,7 @@ def run_build(build_id: int) -> str:
             fail(build, Exception(message), retry=True)
             return f"build #{build.pk} failed: {message}"
     finish(build, result)
-    upkeep().after_release()
+    builder.upkeep.after_release()
     deliveries.send_deployed(build)
     logger.info("build #%s live: %s (%s)", build.pk, result.build_id, result.mode)
     return f"build #{build.pk} live as {result.build_id}"

@@ -146,7 +146,7 @@ PUBLIC_SITE_URL = os.environ.get("PUBLIC_SITE_URL", "http://127.0.0.1:8080")
 # the database (worker: `manage.py build_worker`) or, with REDIS_URL, RQ on Redis.
 REDIS_URL = os.environ.get("REDIS_URL", "")
 TASKS = {
-    "default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"},
+    "default": {"BACKEND": "django.tasks.backends.immediate.ImmediateBackend"},
     "builds": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["builds"]},
 }
 RQ_QUEUES = {"builds": {"URL": REDIS_URL or "redis://127.0.0.1:6379/0", "DEFAULT_TIMEOUT": 3600}}

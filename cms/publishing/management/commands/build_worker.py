@@ -10,7 +10,7 @@ from django.core.management import call_command
 from django.core.management.base import BaseCommand
 from django.tasks import task_backends
 
-from cms.publishing.builder import upkeep
+from cms.publishing.builder import site_builder
 from cms.publishing.queue import recover_abandoned
 
 
@@ -19,7 +19,7 @@ class Command(BaseCommand):
 
     def handle(self, *args, **options):
         recover_abandoned(enqueue_pending=True)
-        upkeep().after_release()  # the search index and the next build's copy, if missing
+        site_builder().upkeep.after_release()  # the next build's copy and search, if missing
         backend = task_backends["builds"]
         queues = sorted(backend.queues)
         if type(backend).__module__.startswith("django_tasks_rq"):

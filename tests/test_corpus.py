@@ -1,0 +1,65 @@
+"""The whole real handbook: 93 solutions and 14 sectors import, export and build. The corpus
+is imported once for this module (conftest.py); both tests start from that import."""
+
+import json
+
+import pytest
+from bs4 import BeautifulSoup
+
+from cms.imports.models import ImportNote
+from cms.solutions.models import Organisation, SectorPage, SolutionPage
+from content_export.export import export
+from site_builder.build import build
+from site_builder.checks import check_release, parse_errors
+from tests.conftest import CORPUS_DOCS, SITE_URL, run_import
+
+pytestmark = pytest.mark.corpus
+
+
+def test_whole_corpus_imports(imported_corpus):
+    code, out, err = imported_corpus
+    assert code == 0, err
+    assert SolutionPage.objects.live().count() == 93
+    assert SectorPage.objects.live().count() == 14
+    heat_pumps = SolutionPage.objects.get(slug="high-efficiency-heat-pumps")
+    assert {link.sector.title for link in heat_pumps.sector_links.all()} == {
+        "Electricity",
+        "Buildings",
+    }
+    in_two = [p for p in SolutionPage.objects.all() if p.sector_links.count() == 2]
+    assert len(in_two) == 29
+    assert Organisation.objects.filter(abbreviation="IRENA").count() == 1
+    # the corpus's two broken sector links are reported with file and line, not fatal
+    broken = ImportNote.objects.filter(kind="broken_link", target__startswith="../solution-")
+    assert broken.count() == 2
+    assert "sector-land-sinks.md:" in err
+    # re-import is idempotent
+    code, _, err = run_import(CORPUS_DOCS)
+    assert code == 0, err
+    assert SolutionPage.objects.count() == 93 and SectorPage.objects.count() == 14
+
+
+def test_whole_corpus_builds_and_passes_the_checks(imported_corpus, live_server, tmp_path):
+    code, _, err = imported_corpus
+    assert code == 0, err
+    snapshot = tmp_path / "snapshot"
+    result = export(f"{live_server.url}/api/v2/", snapshot)
+    assert result.pages == 93 + 14 + 4  # solutions, sectors, home, two indexes, contribute
+    built = build(snapshot, tmp_path / "public", site_url=SITE_URL)
+    live = tmp_path / "public" / "current"
+    assert (
+        check_release(
+            live,
+            [
+                e["url_path"]
+                for e in json.loads((snapshot / "manifest.json").read_text())["pages"].values()
+            ],
+        )
+        == []
+    )
+    assert built.pages == 111
+    assert parse_errors(live) == []
+    heat = BeautifulSoup(
+        (live / "solutions/high-efficiency-heat-pumps/index.html").read_text(), "html.parser"
+    )
+    assert {a.get_text() for a in heat.select(".eyebrow a")} == {"Electricity", "Buildings"}
