@@ -1,13 +1,14 @@
-"""python -m bench scale | export | build | lighthouse  (each takes --help)"""
+"""python -m bench scale | export | build | collector | lighthouse  (each takes --help)"""
 
 import argparse
 import sys
 
-from . import build_bench, export_bench, lighthouse_bench, scale_bench
+from . import build_bench, collector_bench, export_bench, lighthouse_bench, scale_bench
 
 BENCHES = {
     "export": export_bench.main,
     "build": build_bench.main,
+    "collector": collector_bench.main,
     "lighthouse": lighthouse_bench.main,
     "scale": scale_bench.main,
 }

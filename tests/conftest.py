@@ -35,9 +35,21 @@ def run_import(*paths, publish=True):
 
 @pytest.fixture(scope="session")
 def django_db_setup(django_db_setup, django_db_blocker):
-    """The test database, and a copy of it as the migrations left it."""
+    """The test database, and a copy of it as the migrations left it. A transactional test
+    ends by putting that copy back, instead of Django's flush (which leaves the tables empty
+    until the next test reloads what migrations made): faster, and the next test, of
+    whatever kind and from whichever file, finds the database as migrations left it."""
+    from django.test import TransactionTestCase
+
     with django_db_blocker.unblock():
         COPIES.save("migrated")
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(TransactionTestCase, "_fixture_teardown", _put_back_the_migrated_database)
+        yield
+
+
+def _put_back_the_migrated_database(test_case) -> None:
+    COPIES.restore("migrated")
 
 
 def _imported_once(name: str, django_db_blocker, work) -> None:
@@ -81,7 +93,7 @@ def corpus(django_db_setup, django_db_blocker):
 
 
 @pytest.fixture
-def imported_corpus(transactional_db, django_db_serialized_rollback, corpus):
+def imported_corpus(transactional_db, corpus):
     """The corpus imported and published, for this test to change as it likes."""
     COPIES.restore("corpus")
     return corpus
@@ -95,7 +107,7 @@ def workdir(tmp_path) -> Path:
 
 
 @pytest.fixture
-def published_sample(transactional_db, django_db_serialized_rollback, sample):
+def published_sample(transactional_db, sample):
     """The sample content, imported and published (committed: other processes see it)."""
     COPIES.restore("sample")
 

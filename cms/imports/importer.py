@@ -416,8 +416,9 @@ def find_or_create_organisation(name: str, abbreviation: str = "") -> Organisati
     if abbreviation and not organisation.abbreviation:
         learnt["abbreviation"] = abbreviation
     if learnt:
-        Organisation.objects.filter(pk=organisation.pk).update(**learnt)
-        organisation.refresh_from_db()
+        for field_name, value in learnt.items():
+            setattr(organisation, field_name, value)
+        organisation.save(update_fields=list(learnt))  # a save: the site hears of it
     return organisation
 
 

@@ -1,81 +1,96 @@
 """What changed on the public site, and which pages it touches: the one answer that the
 headless API's /changes/ endpoint (read by the exporter) and the build triggers share.
 
-Changes are read from Wagtail's log entries (pages: PageLogEntry; organisations, sources
-and images: ModelLogEntry); the pages a change touches come from Wagtail's reference index.
+Every change is a SiteChange row written in the transaction that made it (signals.py says
+which changes count); once committed, it adds a trigger to the pending build. The pages a
+change touches come from the page tree and Wagtail's reference index.
 """
 
 from datetime import datetime
 
 from django.contrib.contenttypes.models import ContentType
-from django.utils.dateparse import parse_datetime
+from django.db import transaction
+from wagtail.documents import get_document_model
 from wagtail.images import get_image_model
-from wagtail.models import ModelLogEntry, Page, PageLogEntry, ReferenceIndex
+from wagtail.models import Page, ReferenceIndex
 
 from cms.solutions.models import Organisation, Source
 
-# Page log actions that change what the public site shows, and what each means.
-PAGE_ACTIONS = {
-    "wagtail.publish": "published",
-    "wagtail.publish.scheduled": "published",
-    "wagtail.unpublish": "unpublished",
-    "wagtail.unpublish.scheduled": "unpublished",
-    "wagtail.move": "moved",
-    "wagtail.rename": "moved",
-    "wagtail.delete": "deleted",
-    "wagtail.view_restriction.create": "privacy",
-    "wagtail.view_restriction.edit": "privacy",
-    "wagtail.view_restriction.delete": "privacy",
-}
-# These change every page below the one they name.
-SUBTREE_ACTIONS = {"unpublished", "moved", "privacy"}
-# Snippets and images shown on pages: a change to one changes the pages using it.
-SHARED_MODELS = (Organisation, Source, get_image_model())
+from .models import SiteChange
+from .queue import request_build
+
+# Snippets, images and documents shown on pages: a change to one changes the pages using it.
+SHARED_MODELS = (Organisation, Source, get_image_model(), get_document_model())
 MAX_CHANGES = 50_000
+TRIGGER_KINDS = {
+    SiteChange.Kind.PUBLISHED: "publish",
+    SiteChange.Kind.UNPUBLISHED: "unpublish",
+    SiteChange.Kind.MOVED: "move",
+    SiteChange.Kind.DELETED: "delete",
+    SiteChange.Kind.PRIVACY: "privacy",
+    SiteChange.Kind.REDIRECT: "redirect",
+    SiteChange.Kind.EDITED: "snippet",
+}
+
+
+def record(
+    kind: str,
+    description: str,
+    *,
+    page: Page | None = None,
+    subtree: bool = False,
+    pages: list[int] = (),
+    user=None,
+) -> SiteChange:
+    """Write the change in the current transaction, and once that commits, add it to the
+    pending build: no change without an entry, no entry without a build."""
+    change = SiteChange.objects.create(
+        kind=kind,
+        description=description[:300],
+        page_id=page.pk if page is not None else None,
+        subtree=subtree,
+        pages=list(pages),
+    )
+    trigger = TRIGGER_KINDS[kind]
+    transaction.on_commit(lambda: request_build(trigger, description, page=page, user=user))
+    return change
 
 
 def changed_pages(since: datetime, until: datetime) -> list[dict]:
     """Pages whose public form changed in (since, until]: each once, at its latest change,
-    as {"id", "action", "timestamp"}."""
+    as {"id", "action", "timestamp"}. A page that is not public now is listed too: the
+    exporter finds it gone (404) and removes it."""
     found: dict[int, dict] = {}
 
-    def add(page_id: int, action: str, timestamp) -> None:
-        """Record a change; a page changed twice is listed once, at its latest change."""
+    def add(page_id: int, action: str, timestamp: datetime) -> None:
         known = found.get(page_id)
         if known is None or known["timestamp"] <= timestamp.isoformat():
             found[page_id] = {"id": page_id, "action": action, "timestamp": timestamp.isoformat()}
 
-    entries = PageLogEntry.objects.filter(
-        timestamp__gt=since, timestamp__lte=until, action__in=PAGE_ACTIONS
-    ).order_by("timestamp")
-    for entry in entries.values("page_id", "action", "timestamp"):
-        action = PAGE_ACTIONS[entry["action"]]
-        add(entry["page_id"], action, entry["timestamp"])
-        if action in SUBTREE_ACTIONS:
-            page = Page.objects.filter(pk=entry["page_id"]).first()
-            if page is not None:
+    changes = SiteChange.objects.filter(created_at__gt=since, created_at__lte=until)
+    for change in changes.order_by("created_at", "pk"):
+        if change.page_id is not None:
+            add(change.page_id, change.kind, change.created_at)
+            if change.subtree and (page := Page.objects.filter(pk=change.page_id).first()):
                 for child_id in page.get_descendants().values_list("pk", flat=True):
-                    add(child_id, action, entry["timestamp"])
+                    add(child_id, change.kind, change.created_at)
+        for page_id in change.pages:
+            add(page_id, SiteChange.Kind.EDITED, change.created_at)
 
     # Pages that link to a changed page show its title and URL (or must drop the link).
     for change in list(found.values()):
-        timestamp = parse_datetime(change["timestamp"])
+        timestamp = datetime.fromisoformat(change["timestamp"])
         for source_id in pages_referring_to(Page(pk=change["id"])):
             if source_id not in found or found[source_id]["action"] != "deleted":
-                add(source_id, "edited", timestamp)
-
-    for model in SHARED_MODELS:
-        log_entries = ModelLogEntry.objects.filter(
-            content_type=ContentType.objects.get_for_model(model),
-            timestamp__gt=since,
-            timestamp__lte=until,
-        ).values_list("object_id", "timestamp")
-        for object_id, timestamp in log_entries:
-            for source_id in pages_referring_to(model(pk=int(object_id))):
-                if source_id not in found or found[source_id]["action"] != "deleted":
-                    add(source_id, "edited", timestamp)
-
+                add(source_id, SiteChange.Kind.EDITED, timestamp)
     return list(found.values())
+
+
+def live_pages_showing(instance) -> list[int]:
+    """Ids of the live pages that show `instance` (an organisation, image, …)."""
+    return list(
+        Page.objects.live().filter(pk__in=pages_referring_to(instance)).values_list("pk", flat=True)
+    )
 
 
 def pages_referring_to(target) -> list[int]:

@@ -8,6 +8,7 @@ guarantees at most one pending and one running build.
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.utils import timezone
 
 
 class Build(models.Model):
@@ -112,3 +113,32 @@ class WebhookDelivery(models.Model):
 
     def __str__(self) -> str:
         return f"{self.event} → {self.url}"
+
+
+class SiteChange(models.Model):
+    """One change that can alter the public site, written in the same transaction as the
+    change itself (an outbox). The export reads them through /api/v2/changes/, and each one
+    adds a trigger to the pending build once it is committed (see changes.py)."""
+
+    class Kind(models.TextChoices):
+        PUBLISHED = "published", "Published"
+        UNPUBLISHED = "unpublished", "Unpublished"
+        MOVED = "moved", "Moved"
+        DELETED = "deleted", "Deleted"
+        PRIVACY = "privacy", "Privacy changed"
+        REDIRECT = "redirect", "Redirect changed"
+        EDITED = "edited", "Shared record edited"
+
+    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+    kind = models.CharField(max_length=20, choices=Kind.choices)
+    # Not a foreign key: the change of a deleted page outlives it.
+    page_id = models.BigIntegerField(null=True, blank=True)
+    subtree = models.BooleanField(default=False, help_text="The pages below it changed too.")
+    pages = models.JSONField(default=list, blank=True, help_text="Ids of the pages it shows on")
+    description = models.CharField(max_length=300)
+
+    class Meta:
+        ordering = ["created_at", "pk"]
+
+    def __str__(self) -> str:
+        return self.description

@@ -125,7 +125,13 @@ def public_path(page) -> str:
 
 
 def _enqueue(build_id: int) -> None:
-    run_build.enqueue(build_id)
+    """Hand the build to a worker. If the queue cannot be reached, the build stays pending
+    and a worker picks it up within BUILD_UPKEEP_SECONDS (keep_in_step): whatever asked for
+    the build (an editor's publish) does not fail for it."""
+    try:
+        run_build.enqueue(build_id)
+    except Exception:
+        logger.exception("could not queue build #%s; a build worker will pick it up", build_id)
 
 
 def claim(build_id: int) -> Build | Wait | None:
@@ -194,6 +200,19 @@ def recover_abandoned(*, enqueue_pending: bool = False) -> None:
             "pk", flat=True
         ):
             _enqueue(build_id)
+
+
+def enqueue_stranded() -> None:
+    """Queue again each pending build that has been due for BUILD_STALE_SECONDS while no
+    build runs: its task was lost. (A duplicate task finds the build no longer pending and
+    does nothing.)"""
+    if Build.objects.filter(status=Build.Status.RUNNING).exists():
+        return
+    due_long_ago = timezone.now() - _seconds("BUILD_STALE_SECONDS")
+    stranded = Build.objects.filter(status=Build.Status.PENDING, not_before__lt=due_long_ago)
+    for build_id in stranded.values_list("pk", flat=True):
+        logger.warning("build #%s was due but not running; queueing it again", build_id)
+        _enqueue(build_id)
 
 
 def finish(build: Build, result) -> None:

@@ -1,80 +1,143 @@
-"""What changes the public site, turned into build triggers.
+"""Which changes alter the public site, recorded as they happen (changes.record).
 
-Each trigger is queued with transaction.on_commit: the build must see the committed change,
-and a rolled-back change makes no build. Pages that are not live (a draft, a page scheduled
-for later) make none.
-
-Publishes and moves make their trigger from Wagtail's log entry, not from its page_published
-or post_page_move signal: the export finds changes by their log entries, and Wagtail sends
-those signals before it writes the entry (outside any transaction when an editor presses
-Publish), so a build started by the signal could miss the change it was for. Unpublishing and
-deleting log first, so their signals are safe to use.
+Model signals, not admin views, so that a change counts however it is made: in the admin,
+by the importer, by a management command (publish_scheduled) or through the ORM. A page
+counts while it is live or when it stops being live; drafts and pages scheduled for later
+make no change until they go live. (A queryset's update() sends no signal: code that
+changes what readers see saves the objects.)
 """
 
-from django.db import transaction
-from django.db.models.signals import post_delete, post_save, pre_delete
+from django.db.models.signals import post_delete, post_save, pre_delete, pre_save
 from django.dispatch import receiver
-from wagtail.models import Page, PageLogEntry
-from wagtail.signals import page_unpublished
+from wagtail.contrib.redirects.models import Redirect
+from wagtail.models import CollectionViewRestriction, Page, PageViewRestriction
+from wagtail.signals import page_slug_changed, post_page_move
 
-from cms.solutions.models import Organisation, Source
+from .changes import SHARED_MODELS, live_pages_showing, record
+from .models import SiteChange
 
-from .changes import SHARED_MODELS, pages_referring_to
-from .queue import request_build
-
-
-def _later(kind: str, description: str, page=None, user=None) -> None:
-    if page is not None and page.specific_class in (Page, None):
-        return  # the tree's root, or Wagtail's welcome page: not part of the site
-    transaction.on_commit(lambda: request_build(kind, description, page=page, user=user))
-
-
-# Logged page actions that make a build: the trigger's kind, and the verb the Site builds
-# view shows ("Published “Heat Pumps”"). A slug change is part of a publish.
-LOGGED_CHANGES = {
-    "wagtail.publish": ("publish", "Published"),
-    "wagtail.publish.scheduled": ("publish", "Published"),
-    "wagtail.move": ("move", "Moved"),
+# Saving a draft (save_revision) or locking a page updates only these columns of its row.
+DRAFT_FIELDS = {
+    "wagtail_admin_comments",
+    "latest_revision",
+    "latest_revision_created_at",
+    "draft_title",
+    "has_unpublished_changes",
+    "locked",
+    "locked_at",
+    "locked_by",
 }
 
 
-@receiver(post_save, sender=PageLogEntry)
-def page_change_logged(sender, instance, created, raw=False, **kwargs):
-    if not created or raw or instance.action not in LOGGED_CHANGES:
+def _on_site(page) -> bool:
+    """The tree's root and Wagtail's welcome page are not part of the site."""
+    return isinstance(page, Page) and type(page) is not Page
+
+
+def _draft_only(update_fields) -> bool:
+    return update_fields is not None and set(update_fields) <= DRAFT_FIELDS
+
+
+@receiver(pre_save)
+def remember_what_readers_saw(sender, instance, raw=False, update_fields=None, **kwargs):
+    if raw or not _on_site(instance) or instance.pk is None or _draft_only(update_fields):
         return
-    page = Page.objects.filter(pk=instance.page_id, live=True).first()
-    if page is not None:
-        kind, verb = LOGGED_CHANGES[instance.action]
-        _later(kind, f"{verb} “{instance.label}”", page, instance.user)
+    instance._before_save = (
+        Page.objects.filter(pk=instance.pk).values("live", "title", "url_path").first()
+    )
 
 
-@receiver(page_unpublished)
-def page_went_offline(sender, instance, **kwargs):
-    # Wagtail logs an unpublish before it sends this signal.
-    _later("unpublish", f"Unpublished “{instance.title}”", instance)
+@receiver(post_save)
+def page_saved(sender, instance, raw=False, update_fields=None, **kwargs):
+    if raw or not _on_site(instance) or _draft_only(update_fields):
+        return
+    before = getattr(instance, "_before_save", None) or {"live": False}
+    instance._before_save = None
+    if instance.live:
+        # A new title or path shows on the pages below it too (breadcrumbs, links).
+        renamed = before["live"] and (
+            before["title"] != instance.title or before["url_path"] != instance.url_path
+        )
+        record(
+            SiteChange.Kind.PUBLISHED,
+            f"Published “{instance.title}”",
+            page=instance,
+            subtree=renamed,
+        )
+    elif before["live"]:
+        record(
+            SiteChange.Kind.UNPUBLISHED,
+            f"Unpublished “{instance.title}”",
+            page=instance,
+            subtree=True,
+        )
+
+
+@receiver(post_page_move)
+def page_moved(sender, instance, url_path_before, url_path_after, **kwargs):
+    if instance.live and url_path_before != url_path_after:
+        record(SiteChange.Kind.MOVED, f"Moved “{instance.title}”", page=instance, subtree=True)
+
+
+@receiver(page_slug_changed)
+def page_renamed(sender, instance, instance_before, **kwargs):
+    # Sent once the publish that changed the slug is committed; the URLs below it changed.
+    if instance.live:
+        record(SiteChange.Kind.MOVED, f"Moved “{instance.title}”", page=instance, subtree=True)
 
 
 @receiver(pre_delete)
 def page_deleted(sender, instance, **kwargs):
-    # Deleting a live page removes it from the site; the page row is gone by the time the
-    # build runs, so the trigger keeps only its title.
-    if isinstance(instance, Page) and type(instance) is not Page and instance.live:
-        _later("delete", f"Deleted “{instance.title}”", instance)
+    if _on_site(instance) and instance.live:
+        record(SiteChange.Kind.DELETED, f"Deleted “{instance.title}”", page=instance)
+
+
+@receiver(post_save, sender=PageViewRestriction)
+@receiver(post_delete, sender=PageViewRestriction)
+def page_privacy_changed(sender, instance, **kwargs):
+    page = Page.objects.filter(pk=instance.page_id).first()
+    if page is not None and page.live:
+        record(
+            SiteChange.Kind.PRIVACY,
+            f"Changed who can see “{page.title}”",
+            page=page,
+            subtree=True,
+        )
+
+
+@receiver(post_save, sender=CollectionViewRestriction)
+@receiver(post_delete, sender=CollectionViewRestriction)
+def collection_privacy_changed(sender, instance, **kwargs):
+    """Images and documents of the collection are shown, or not, on the pages using them."""
+    pages = set()
+    for model in SHARED_MODELS:
+        if hasattr(model, "collection"):
+            for item in model.objects.filter(collection_id=instance.collection_id):
+                pages.update(live_pages_showing(item))
+    if pages:
+        record(
+            SiteChange.Kind.EDITED,
+            f"Changed who can see the collection “{instance.collection}”",
+            pages=sorted(pages),
+        )
+
+
+@receiver(post_save, sender=Redirect)
+@receiver(post_delete, sender=Redirect)
+def redirect_changed(sender, instance, **kwargs):
+    record(SiteChange.Kind.REDIRECT, f"Changed the redirect from {instance.old_path}")
 
 
 @receiver(post_save)
-@receiver(post_delete)
-def shared_record_changed(sender, instance, **kwargs):
-    """An organisation, source or image shown on live pages was saved or deleted."""
-    if sender not in SHARED_MODELS or kwargs.get("raw"):
+@receiver(pre_delete)
+def shared_record_changed(sender, instance, raw=False, **kwargs):
+    """An organisation, source, image or document shown on live pages was saved or is being
+    deleted (before the reference index forgets where it was shown)."""
+    if sender not in SHARED_MODELS or raw:
         return
-    if not _shown_on_live_pages(instance):
+    pages = live_pages_showing(instance)
+    if not pages:
         return
     label = sender._meta.verbose_name
     name = getattr(instance, "name", None) or getattr(instance, "title", None) or str(instance)
-    kind = "snippet" if sender in (Organisation, Source) else "image"
-    _later(kind, f"Edited {label} “{name}”")
-
-
-def _shown_on_live_pages(instance) -> bool:
-    return Page.objects.live().filter(pk__in=pages_referring_to(instance)).exists()
+    record(SiteChange.Kind.EDITED, f"Edited {label} “{name}”", pages=pages)

@@ -164,6 +164,8 @@ BUILD_MAX_WAIT_SECONDS = float(os.environ.get("BUILD_MAX_WAIT_SECONDS", 30))
 BUILD_POLL_SECONDS = 0.1
 BUILD_HEARTBEAT_SECONDS = 2.0
 BUILD_STALE_SECONDS = float(os.environ.get("BUILD_STALE_SECONDS", 30))
+# How often each build worker publishes scheduled pages and picks up lost builds.
+BUILD_UPKEEP_SECONDS = float(os.environ.get("BUILD_UPKEEP_SECONDS", 30))
 BUILD_MAX_ATTEMPTS = int(os.environ.get("BUILD_MAX_ATTEMPTS", 3))
 BUILD_RETRY_SECONDS = float(os.environ.get("BUILD_RETRY_SECONDS", 10))
 

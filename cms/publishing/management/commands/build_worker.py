@@ -1,9 +1,9 @@
 """manage.py build_worker: run the site build worker.
 
-It first fails and re-queues any build whose worker died, then runs the worker of the
-"builds" task backend: django-tasks-db's `db_worker`, or an RQ worker (with its scheduler,
-for retries with backoff) when REDIS_URL is set. Run as many as you like on RQ. Builds run
-in the worker's own process, which keeps the snapshot and templates loaded between them.
+It first fails and re-queues any build whose worker died, then works the "builds" task
+backend: the database queue by default, RQ (any number of workers) when REDIS_URL is set.
+Either way it also publishes scheduled pages and picks up lost builds every
+BUILD_UPKEEP_SECONDS (cms/publishing/keep_in_step.py).
 """
 
 from django.core.management import call_command
@@ -12,6 +12,7 @@ from django.tasks import task_backends
 
 from cms.publishing.builder import site_builder
 from cms.publishing.queue import recover_abandoned
+from cms.publishing.workers import run_database_worker
 
 
 class Command(BaseCommand):
@@ -23,25 +24,12 @@ class Command(BaseCommand):
         backend = task_backends["builds"]
         queues = sorted(backend.queues)
         if type(backend).__module__.startswith("django_tasks_rq"):
-            # SimpleWorker runs builds in this process, not a fork per job: what one build
-            # loaded (snapshot, templates) is still there for the next.
             call_command(
                 "rqworker",
                 *queues,
                 job_class="django_tasks_rq.Job",
-                worker_class="rq.worker.SimpleWorker",
+                worker_class="cms.publishing.workers.BuildRQWorker",
                 with_scheduler=True,
             )
         else:
-            # As command-line arguments: db_worker checks its defaults ("default" backend).
-            call_command(
-                "db_worker",
-                "--backend",
-                "builds",
-                "--queue-name",
-                ",".join(queues),
-                "--interval",
-                "0.1",
-                "--no-reload",
-                "--no-startup-delay",
-            )
+            run_database_worker(queues)
