@@ -23,6 +23,10 @@ from .content import SiteContent, slugify
 
 ASSETS = (("css", "site.css"), ("filter_js", "filter.js"), ("search_js", "search.js"))
 RECENT = 20
+SECTION_PAGES = {
+    "solutions.SolutionIndexPage": "solutions",
+    "solutions.SectorIndexPage": "sectors",
+}
 TEMPLATES = {
     "home.HomePage": ("home", None),
     "home.ContentPage": ("content_page", None),
@@ -172,13 +176,25 @@ class SiteRenderer:
             "solutions": self.content.solutions,
             "sectors": self.content.sectors,
             "organisations": self.content.organisations,
+            "sections": self.sections,
         }
+
+    @cached_property
+    def sections(self) -> dict[str, str]:
+        """The URL of each listing page the site has ("solutions" → "/solutions/"): one made
+        private or unpublished leaves the menu and every link to it."""
+        found = {"organisations": "/organisations/", "search": "/search/"}
+        for page in self.content.pages:
+            if page["type"] in SECTION_PAGES:
+                found[SECTION_PAGES[page["type"]]] = page["url"]
+        return found
 
     @cached_property
     def site_key(self) -> str:
         """What every page depends on: the theme and the site settings (read once)."""
         settings = [self.settings[name] for name in ("SITENAME", "SITEURL", "SITE_DESCRIPTION")]
-        return hashlib.sha256(json.dumps([theme_digest(self.theme), settings]).encode()).hexdigest()
+        shown = [theme_digest(self.theme), settings, sorted(self.sections.items())]
+        return hashlib.sha256(json.dumps(shown).encode()).hexdigest()
 
     def outputs(self) -> Iterator[Output]:
         """Every HTML file of the site, with what each one shows (its inputs)."""

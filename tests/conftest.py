@@ -2,6 +2,7 @@
 (tests/database.py) for each test that needs it; the sample's snapshot and built site are
 made once too, and each test gets its own copy of them."""
 
+import os
 import shutil
 from io import StringIO
 from pathlib import Path
@@ -11,6 +12,7 @@ import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
 
+from tests.builds import SECRET, Worker, database_url
 from tests.database import COPIES
 
 REPO = Path(__file__).resolve().parent.parent
@@ -132,6 +134,39 @@ def public(snapshot, sample, tmp_path) -> Path:
     out = tmp_path / "public"
     shutil.copytree(sample.public, out, symlinks=True)
     return out
+
+
+@pytest.fixture
+def site(live_server, published_sample, settings, tmp_path):
+    """The sample content published, with its site under tmp_path/public."""
+    public = tmp_path / "public"
+    settings.SITE_PUBLIC_DIR = public
+    settings.BUILD_API_URL = f"{live_server.url}/api/v2/"
+    settings.BUILD_WEBHOOK_SECRET = SECRET
+    return public
+
+
+@pytest.fixture
+def worker_env(site, settings, tmp_path) -> dict:
+    if settings.REDIS_URL:
+        import django_rq
+
+        django_rq.get_queue("builds").empty()  # jobs other tests queued for their databases
+    return {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "cms.settings.test",
+        "DATABASE_URL": database_url(),
+        "SITE_PUBLIC_DIR": str(site),
+        "BUILD_API_URL": settings.BUILD_API_URL,
+        "PYTHONUNBUFFERED": "1",
+    }
+
+
+@pytest.fixture
+def worker(worker_env, tmp_path):
+    running = Worker(worker_env, tmp_path / "worker.log")
+    yield running
+    running.kill()
 
 
 @pytest.fixture

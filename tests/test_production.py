@@ -18,7 +18,7 @@ import requests
 from cms.publishing.models import Build
 from cms.solutions.models import SolutionPage
 from tests.browser import EDITOR, PASSPHRASE, log_in
-from tests.test_publishing import _database_url, settled, wait_for
+from tests.builds import database_url, settled, wait_for
 
 REPO = Path(__file__).resolve().parent.parent
 NGINX = shutil.which("nginx") or "/usr/sbin/nginx"
@@ -182,7 +182,7 @@ def topology(live_server, published_sample, settings, tmp_path):
     public = tmp_path / "public"
     env = production_env(
         tmp_path,
-        DATABASE_URL=_database_url(),
+        DATABASE_URL=database_url(),
         MEDIA_ROOT=str(settings.MEDIA_ROOT),
         PUBLIC_SITE_URL=web,
         BUILD_API_URL=f"{cms}/api/v2/",

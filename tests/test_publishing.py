@@ -5,15 +5,12 @@ is set), the real exporter and site builder writing releases that are checked he
 import json
 import os
 import signal
-import subprocess
-import sys
 import threading
 import time
 from datetime import timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
-import pytest
 from django.core.management import call_command
 from django.db import connection, transaction
 from django.utils import timezone
@@ -23,119 +20,7 @@ from cms.publishing.models import Build, BuildTrigger, WebhookDelivery
 from cms.publishing.queue import request_build
 from cms.solutions.models import Organisation, SolutionPage
 from site_builder import deploy, search
-
-REPO = Path(__file__).resolve().parent.parent
-SECRET = "whsec_" + "c2VjcmV0LWZvci10ZXN0cy1vbmx5LTEyMzQ1Njc4"  # base64 of a test secret
-
-
-def wait_for(check, timeout=90, what="the condition"):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        result = check()
-        if result:
-            return result
-        time.sleep(0.1)
-    raise AssertionError(f"timed out after {timeout} s waiting for {what}")
-
-
-def _database_url() -> str:
-    db = connection.settings_dict
-    if db["ENGINE"].endswith("sqlite3"):
-        return f"sqlite:///{db['NAME']}"
-    user, host, port = db["USER"] or "postgres", db["HOST"] or "127.0.0.1", db["PORT"] or 5432
-    return f"postgres://{user}@{host}:{port}/{db['NAME']}"
-
-
-class Worker:
-    """`manage.py build_worker` in its own process group, as an operator runs it."""
-
-    def __init__(self, env: dict, log: Path):
-        self.env, self.log, self.process = env, log, None
-
-    def start(self, **overrides) -> "Worker":
-        self.process = subprocess.Popen(
-            [sys.executable, "manage.py", "build_worker"],
-            cwd=REPO,
-            env={**self.env, **overrides},
-            start_new_session=True,
-            stdout=self.log.open("a"),
-            stderr=subprocess.STDOUT,
-        )
-        return self
-
-    def kill(self) -> None:
-        """SIGKILL, as when a machine dies: nothing gets to clean up."""
-        if self.process and self.process.poll() is None:
-            os.killpg(self.process.pid, signal.SIGKILL)
-        if self.process:
-            self.process.wait()
-
-    def output(self) -> str:
-        return self.log.read_text()
-
-
-@pytest.fixture
-def site(live_server, published_sample, settings, tmp_path):
-    """The sample content published, with its site under tmp_path/public."""
-    public = tmp_path / "public"
-    settings.SITE_PUBLIC_DIR = public
-    settings.BUILD_API_URL = f"{live_server.url}/api/v2/"
-    settings.BUILD_WEBHOOK_SECRET = SECRET
-    return public
-
-
-@pytest.fixture
-def worker_env(site, settings, tmp_path) -> dict:
-    if settings.REDIS_URL:
-        import django_rq
-
-        django_rq.get_queue("builds").empty()  # jobs other tests queued for their databases
-    return {
-        **os.environ,
-        "DJANGO_SETTINGS_MODULE": "cms.settings.test",
-        "DATABASE_URL": _database_url(),
-        "SITE_PUBLIC_DIR": str(site),
-        "BUILD_API_URL": settings.BUILD_API_URL,
-        "PYTHONUNBUFFERED": "1",
-    }
-
-
-@pytest.fixture
-def worker(worker_env, tmp_path):
-    running = Worker(worker_env, tmp_path / "worker.log")
-    yield running
-    running.kill()
-
-
-def settled(timeout=120, worker: "Worker | None" = None, after: int = 0) -> Build:
-    """Wait until no build is waiting or running; return the latest build (one newer than
-    build #`after`: a build that is run again is queued just after the old one fails)."""
-
-    def idle():
-        busy = Build.objects.filter(status__in=[Build.Status.PENDING, Build.Status.RUNNING])
-        if busy.exists():
-            return None
-        latest = Build.objects.first()  # read after: a build that was running has finished
-        return latest if latest is not None and latest.pk > after else None
-
-    try:
-        return wait_for(idle, timeout, "the builds to finish")
-    except AssertionError:
-        raise AssertionError(
-            f"builds did not finish; worker said:\n{worker and worker.output()[-3000:]}"
-        ) from None
-
-
-def live_html(public: Path, url: str) -> str:
-    path = public / "current" / url.lstrip("/") / "index.html"
-    return path.read_text() if path.is_file() else ""
-
-
-def publish(page, **fields) -> None:
-    draft = page.get_latest_revision_as_object()
-    for name, value in fields.items():
-        setattr(draft, name, value)
-    draft.save_revision().publish()
+from tests.builds import SECRET, live_html, publish, settled, wait_for
 
 
 def test_publish_unpublish_and_slug_change_reach_the_site_and_the_webhook(

@@ -30,8 +30,9 @@ DRAFT_FIELDS = {
 
 
 def _on_site(page) -> bool:
-    """The tree's root and Wagtail's welcome page are not part of the site."""
-    return isinstance(page, Page) and type(page) is not Page
+    """A page of the site, as its own type or as a plain Page (publish_scheduled saves
+    those); the tree's root and Wagtail's welcome page are not part of the site."""
+    return isinstance(page, Page) and page.specific_class not in (Page, None)
 
 
 def _draft_only(update_fields) -> bool:
@@ -88,7 +89,8 @@ def page_renamed(sender, instance, instance_before, **kwargs):
 
 @receiver(pre_delete)
 def page_deleted(sender, instance, **kwargs):
-    if _on_site(instance) and instance.live:
+    # Deleting a page deletes its plain Page row too: count the page once, as its own type.
+    if _on_site(instance) and type(instance) is not Page and instance.live:
         record(SiteChange.Kind.DELETED, f"Deleted “{instance.title}”", page=instance)
 
 

@@ -1,4 +1,6 @@
+from django.conf import settings
 from django.urls import path, reverse
+from django.utils import formats, timezone
 from wagtail import hooks
 from wagtail.admin import messages
 from wagtail.admin.menu import MenuItem
@@ -22,8 +24,17 @@ def register_site_builds_menu_item():
 
 @hooks.register("after_publish_page")
 def tell_the_editor_where_to_follow_the_build(request, page):
+    go_live_at = page.get_latest_revision().approved_go_live_at
+    if go_live_at and go_live_at > timezone.now():
+        when = formats.date_format(timezone.localtime(go_live_at), "j F Y, H:i")
+        message = (
+            f"“{page.title}” is scheduled: it goes live on the public site at {when}"
+            f" ({settings.TIME_ZONE}), or within a minute after."
+        )
+    else:
+        message = f"“{page.title}” goes live on the public site with the next build."
     messages.info(
         request,
-        f"“{page.title}” goes live on the public site with the next build.",
+        message,
         buttons=[messages.button(reverse("site_builds"), "Follow it in Site builds")],
     )
