@@ -137,10 +137,14 @@ def public(snapshot, sample, tmp_path) -> Path:
 
 
 @pytest.fixture
-def site(live_server, published_sample, settings, tmp_path):
-    """The sample content published, with its site under tmp_path/public."""
+def site(live_server, published_sample, sample, settings, tmp_path):
+    """The sample content published, with its site (built once per session) and snapshot
+    under tmp_path/public, where a build worker finds them: its first build only checks
+    that nothing changed since."""
     public = tmp_path / "public"
-    settings.SITE_PUBLIC_DIR = public
+    shutil.copytree(sample.public, public, symlinks=True)
+    shutil.copytree(sample.snapshot, public / "snapshot")
+    settings.SITE_PUBLIC_DIR, settings.PUBLIC_SITE_URL = public, SITE_URL
     settings.BUILD_API_URL = f"{live_server.url}/api/v2/"
     settings.BUILD_WEBHOOK_SECRET = SECRET
     return public
@@ -158,6 +162,7 @@ def worker_env(site, settings, tmp_path) -> dict:
         "DATABASE_URL": database_url(),
         "SITE_PUBLIC_DIR": str(site),
         "BUILD_API_URL": settings.BUILD_API_URL,
+        "PUBLIC_SITE_URL": SITE_URL,
         "PYTHONUNBUFFERED": "1",
     }
 

@@ -21,6 +21,7 @@ from cms.publishing.queue import request_build
 from cms.solutions.models import Organisation, SolutionPage
 from site_builder import deploy, search
 from tests.builds import SECRET, live_html, publish, settled, wait_for
+from tests.conftest import SITE_URL
 
 
 def test_publish_unpublish_and_slug_change_reach_the_site_and_the_webhook(
@@ -69,7 +70,7 @@ def test_publish_unpublish_and_slug_change_reach_the_site_and_the_webhook(
     headers, body = next((h, b) for h, b in received if json.loads(b)["data"]["build"] == build.pk)
     event = Webhook(hook_secret).verify(body, headers)
     assert event["type"] == "site.deployed"
-    assert "http://127.0.0.1:8080/solutions/cargo-bikes/" in event["data"]["changed_urls"]
+    assert f"{SITE_URL}/solutions/cargo-bikes/" in event["data"]["changed_urls"]
 
     # slug change: the page moves, its old URL redirects
     publish(SolutionPage.objects.get(slug="cargo-bikes"), slug="cargo-bicycles")

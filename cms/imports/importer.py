@@ -86,12 +86,13 @@ def import_pages(paths: list[Path], options: ImportOptions | None = None) -> Imp
     new_pages = {
         source.path: page for source in sources if (page := _create_if_missing(source, structure))
     }
+    sector_plan = SectorPlan(sources, structure)
     for source in sources:
         try:
             # Wagtail would re-index a page's references at each of its saves (draft, publish,
             # each sector link): index each changed page once, as the file's last step.
             with transaction.atomic(), disable_reference_index_auto_update():
-                writer = _PageWriter(source, structure, options, report)
+                writer = _PageWriter(source, structure, options, report, sector_plan)
                 page = writer.write()
                 changed = [
                     *Page.objects.filter(pk__in=writer.changed_pages).specific(),
@@ -136,8 +137,10 @@ class _PageWriter:
         structure: SiteStructure,
         options: ImportOptions,
         report: ImportReport,
+        sector_plan: "SectorPlan",
     ):
         self.source, self.structure, self.options, self.report = source, structure, options, report
+        self.sector_plan = sector_plan
         self.notes: list[ImportNote] = []
         self.images: dict[str, int] = {}
         self.changed_pages: set[int] = set()  # ids of the pages this file saved
@@ -161,6 +164,7 @@ class _PageWriter:
         listed_solutions: dict[int, int] = {}
         if isinstance(page, SolutionPage):
             self.solution_fields(page)
+            page.sector_links = self.sector_plan.links_of(page)
         else:
             self.sector_fields(page)
             listed_solutions = self.listed_solutions()
@@ -318,23 +322,14 @@ class _PageWriter:
 
     def resolve(self, href: str, line: int, text: str) -> Page | None:
         """A relative MkDocs link → the page it names, or an import note for editors."""
-        parts = urlsplit(href)
-        path = posixpath.normpath(posixpath.join(self.source.mkdocs_url, parts.path))
-        name = path.strip("/").split("/")[0] if path.strip("/") else ""
         target: Page | None = None
-        if name.startswith("solution-"):
+        if (slug := linked_slug(self.source, href, "solution-")) is not None:
             target = (
-                SolutionPage.objects.child_of(self.structure.solutions)
-                .filter(slug=name.removeprefix("solution-"))
-                .first()
+                SolutionPage.objects.child_of(self.structure.solutions).filter(slug=slug).first()
             )
-        elif name.startswith("sector-"):
-            target = (
-                SectorPage.objects.child_of(self.structure.sectors)
-                .filter(slug=name.removeprefix("sector-"))
-                .first()
-            )
-        elif name == "contribute":
+        elif (slug := linked_slug(self.source, href, "sector-")) is not None:
+            target = SectorPage.objects.child_of(self.structure.sectors).filter(slug=slug).first()
+        elif linked_slug(self.source, href, "contribute") == "":
             target = self.structure.contribute
         if target is None:
             self.note(
@@ -379,22 +374,61 @@ def _set_sector_link(
         position is None or any(link.is_primary for link in current)
     ):
         return False
-    links = [link for link in current if link.sector_id != sector.pk]
-    if position is not None:
-        links.append(
-            SolutionSectorLink(
-                sector=sector,
-                position_in_sector=position,
-                is_primary=not any(link.is_primary for link in links),
-            )
-        )
-    if not any(link.is_primary for link in links) and links:
-        links[0].is_primary = True
-    draft.sector_links = links
+    draft.sector_links = _relinked(current, sector.pk, position)
     revision = draft.save_revision(log_action=True)
     if publish and not had_draft:
         revision.publish()
     return True
+
+
+def _relinked(links: list, sector_id: int, position: int | None) -> list:
+    """A solution's sector links with its link to `sector_id` moved to the end (at `position`
+    in that sector's list) or dropped (None); exactly one link stays the main one."""
+    links = [link for link in links if link.sector_id != sector_id]
+    if position is not None:
+        main = not any(link.is_primary for link in links)
+        links.append(
+            SolutionSectorLink(sector_id=sector_id, position_in_sector=position, is_primary=main)
+        )
+    if links and not any(link.is_primary for link in links):
+        links[0].is_primary = True
+    return links
+
+
+class SectorPlan:
+    """The sector links that the sector pages of this import give its solutions, so that
+    each solution is written once with its links, not again for each sector that lists it
+    (a sector written later then finds its links as it wants them)."""
+
+    def __init__(self, sources: list[SourcePage], structure: SiteStructure):
+        sectors = {p.slug: p.pk for p in SectorPage.objects.child_of(structure.sectors)}
+        solutions = {p.slug: p.pk for p in SolutionPage.objects.child_of(structure.solutions)}
+        self.positions: dict[int, dict[int, int]] = {}  # sector id → {solution id: position}
+        for source in sources:
+            if source.kind != "sector" or source.slug not in sectors:
+                continue
+            listed = self.positions.setdefault(sectors[source.slug], {})
+            for position, link in enumerate(source.solution_links):
+                slug = linked_slug(source, link.href, "solution-")
+                if slug in solutions:
+                    listed.setdefault(solutions[slug], position)
+
+    def links_of(self, solution: SolutionPage) -> list:
+        links = list(solution.sector_links.all())
+        for sector_id, listed in self.positions.items():  # in the order the sectors import
+            position = listed.get(solution.pk)
+            known = any(link.sector_id == sector_id for link in links)
+            if position is not None or known:
+                links = _relinked(links, sector_id, position)
+        return links
+
+
+def linked_slug(source: SourcePage, href: str, prefix: str) -> str | None:
+    """The slug of the page a relative MkDocs link names, if it is a `prefix` page
+    ("../solution-heat-pumps/" → "heat-pumps" for "solution-")."""
+    path = posixpath.normpath(posixpath.join(source.mkdocs_url, urlsplit(href).path))
+    name = path.strip("/").split("/")[0] if path.strip("/") else ""
+    return name.removeprefix(prefix) if name.startswith(prefix) else None
 
 
 def find_or_create_organisation(name: str, abbreviation: str = "") -> Organisation:
