@@ -1,7 +1,11 @@
 """Editors can open and understand a solution page in the Wagtail admin."""
 
+from datetime import timedelta
+
 import pytest
 from django.contrib.auth.models import Group, User
+from django.utils import timezone
+from django.utils.text import slugify
 from wagtail.test.utils.form_data import inline_formset, nested_form_data, streamfield
 
 from cms.publishing.models import BuildTrigger, SiteChange
@@ -39,6 +43,54 @@ def test_admin_lists_the_imported_pages(editor_client):
     assert "High-Efficiency Heat Pumps" in response.content.decode()
 
 
+def new_solution_form(sector, title: str, **fields) -> dict:
+    """The admin's form for a new solution page in one sector, as the editor fills it in."""
+    no_items = inline_formset([])
+    return nested_form_data(
+        {
+            "title": title,
+            "slug": slugify(title),
+            "summary": "Rooftop collectors that heat water with sunlight.",
+            "body": streamfield([]),
+            "editorial_status": "in_review",
+            "sector_links": inline_formset([{"id": "", "sector": sector.pk, "is_primary": "on"}]),
+            "related_solutions": no_items,
+            "metrics": no_items,
+            "organisation_mentions": no_items,
+            "references": no_items,
+            "comments": no_items,
+            **fields,
+        }
+    )
+
+
+def test_every_live_link_an_editor_sees_opens_the_public_site(
+    published_sample, admin_client, settings
+):
+    site = settings.PUBLIC_SITE_URL
+    seed = SolutionPage.objects.get(slug="high-efficiency-heat-pumps")
+    public_url = f"{site}/solutions/high-efficiency-heat-pumps/"
+    listing = admin_client.get(f"/admin/pages/{seed.get_parent().pk}/").content.decode()
+    assert f'href="{public_url}"' in listing
+    editor = admin_client.get(f"/admin/pages/{seed.pk}/edit/").content.decode()
+    assert f'href="{public_url}"' in editor and 'href="/solutions/' not in editor
+
+    index, sector = SolutionIndexPage.objects.get(), SectorPage.objects.first()
+    form = new_solution_form(sector, "Solar Water Heaters")
+    added = f"/admin/pages/add/solutions/solutionpage/{index.pk}/"
+    published = admin_client.post(added, {**form, "action-publish": "1"}, follow=True)
+    html = published.content.decode()
+    assert "goes live on the public site with the next build" in html
+    assert f'href="{site}/solutions/solar-water-heaters/"' in html  # Wagtail's “View live”
+
+    later = timezone.now() + timedelta(days=2)
+    form = new_solution_form(sector, "Solar Cookers", go_live_at=later.strftime("%Y-%m-%d %H:%M"))
+    scheduled = admin_client.post(added, {**form, "action-publish": "1"}, follow=True)
+    when = timezone.localtime(later).strftime("%-d %B %Y, %H:%M")
+    assert f"is scheduled: it goes live on the public site at {when}" in scheduled.content.decode()
+    assert not SolutionPage.objects.get(slug="solar-cookers").live
+
+
 def test_validation_messages_speak_to_editors(admin_client):
     assert run_import(SEED)[0] == 0
     page = SolutionPage.objects.get(slug="high-efficiency-heat-pumps")
@@ -61,22 +113,7 @@ def test_publishing_a_form_that_autosave_got_ahead_of_keeps_one_link_per_sector(
     """Autosave can store a new page's sector link without giving the open form its id
     (wagtail#14568). Publishing that form must neither fail nor list the sector twice."""
     index, sector = SolutionIndexPage.objects.get(), SectorPage.objects.first()
-    no_items = inline_formset([])
-    form = nested_form_data(
-        {
-            "title": "Solar Water Heaters",
-            "slug": "solar-water-heaters",
-            "summary": "Rooftop collectors that heat water with sunlight.",
-            "body": streamfield([]),
-            "editorial_status": "in_review",
-            "sector_links": inline_formset([{"id": "", "sector": sector.pk, "is_primary": "on"}]),
-            "related_solutions": no_items,
-            "metrics": no_items,
-            "organisation_mentions": no_items,
-            "references": no_items,
-            "comments": no_items,
-        }
-    )
+    form = new_solution_form(sector, "Solar Water Heaters")
     autosave = admin_client.post(
         f"/admin/pages/add/solutions/solutionpage/{index.pk}/", form, HTTP_ACCEPT="application/json"
     )

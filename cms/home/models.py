@@ -8,9 +8,10 @@ from wagtail_headless_preview.models import HeadlessPreviewMixin
 
 from cms.solutions.api_fields import PublicRichTextField
 from cms.solutions.blocks import INLINE_FEATURES, TEXT_FEATURES
+from cms.solutions.models import PublicUrlMixin
 
 
-class HomePage(HeadlessPreviewMixin, Page):
+class HomePage(PublicUrlMixin, HeadlessPreviewMixin, Page):
     intro = RichTextField(features=INLINE_FEATURES, blank=True)
 
     content_panels = [*Page.content_panels, FieldPanel("intro")]
@@ -24,7 +25,7 @@ class HomePage(HeadlessPreviewMixin, Page):
     max_count = 1
 
 
-class ContentPage(HeadlessPreviewMixin, Page):
+class ContentPage(PublicUrlMixin, HeadlessPreviewMixin, Page):
     """A plain page such as “Contribute” or “About”."""
 
     body = RichTextField(features=[*TEXT_FEATURES, "h2", "h3"], blank=True)

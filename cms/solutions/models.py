@@ -148,7 +148,19 @@ class MetricFields(models.Model):
             )
 
 
-class HandbookPage(HeadlessPreviewMixin, Page):
+class PublicUrlMixin:
+    """Every link Wagtail makes to a page (the admin's “View live”, the publish message, the
+    page listing) leads to the page on the public site (PUBLIC_SITE_URL, the Site's address),
+    never to the CMS, which only edits and previews. Wagtail would give a path relative to
+    whichever host asks while there is only one Site."""
+
+    def get_url(self, request=None, current_site=None):
+        return self.get_full_url(request)
+
+    url = property(get_url)
+
+
+class HandbookPage(PublicUrlMixin, HeadlessPreviewMixin, Page):
     """Fields shared by solution and sector pages: summary, body, editorial state, provenance."""
 
     EDITORIAL_STATUSES = [
@@ -212,7 +224,7 @@ def handbook_tabs(**tabs: list) -> TabbedInterface:
     return TabbedInterface([ObjectList(panels, heading=name) for name, panels in tabs.items()])
 
 
-class IndexPage(HeadlessPreviewMixin, Page):
+class IndexPage(PublicUrlMixin, HeadlessPreviewMixin, Page):
     """/solutions/ and /sectors/: a title and an introduction; the site lists the rest."""
 
     intro = RichTextField(features=INLINE_FEATURES, blank=True)
