@@ -5,6 +5,7 @@ import re
 import markdown
 import pytest
 from bs4 import BeautifulSoup
+from django.conf import settings
 
 from cms.solutions.models import Organisation, SolutionPage
 from tests.conftest import SAMPLE_CONTENT, SEED, run_import
@@ -80,11 +81,13 @@ def test_structure_sections_organisations_cover_and_links(seed_page):
     assert page.cover_alt == "Cover Image"
     assert article.select_one("figure.cover img")["alt"] == "Cover Image"
 
-    # the admonition's ../../contribute link is a link to the contribute page
+    # the admonition's ../../contribute link is a link to the contribute page (which, like
+    # every link the CMS makes to a page, leads to the public site)
     callout = page.body[0]
     assert callout.block_type == "callout" and callout.value["kind"] == "info"
     assert 'linktype="page"' in callout.value["title"].source
-    assert article.find("a", string="Help us")["href"] == "/contribute/"
+    contribute = f"{settings.PUBLIC_SITE_URL}/contribute/"
+    assert article.find("a", string="Help us")["href"] == contribute
 
     assert page.source_markdown == SEED.read_text()
     assert page.live and page.editorial_status == "ai_draft"
