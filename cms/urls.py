@@ -1,6 +1,5 @@
 from django.conf import settings
 from django.urls import include, path, re_path
-from django.views.static import serve
 from wagtail import urls as wagtail_urls
 from wagtail.admin import urls as wagtailadmin_urls
 from wagtail.documents import urls as wagtaildocs_urls
@@ -8,6 +7,7 @@ from wagtail.documents import urls as wagtaildocs_urls
 from cms.api.router import api_router
 from cms.api.views import changes, redirects
 from cms.health import healthz
+from cms.media import serve_media
 from cms.publishing.webhooks import build_hook, build_status
 
 urlpatterns = [
@@ -23,9 +23,7 @@ urlpatterns = [
 
 if settings.SERVE_MEDIA:
     # Uploaded images for the admin and the exporter (readers get the static site's own
-    # copies). Off when media live on S3-compatible storage, which serves them itself.
-    urlpatterns += [
-        re_path(r"^media/(?P<path>.*)$", serve, {"document_root": settings.MEDIA_ROOT}),
-    ]
+    # copies), never private files. Off when media live on S3-compatible storage.
+    urlpatterns += [re_path(r"^media/(?P<path>.*)$", serve_media)]
 
 urlpatterns += [path("", include(wagtail_urls))]

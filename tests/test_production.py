@@ -414,3 +414,56 @@ def test_editor_to_reader_in_a_real_browser(topology, editor, browser_page, tmp_
         page.screenshot(path=str(tmp_path / "failure.png"), full_page=True)
         print(topology["services"].logs())
         raise
+
+
+def test_private_files_are_refused_at_their_media_urls_and_served_to_who_may_see_them(
+    topology, editor
+):
+    """A document and an image in a collection restricted to signed-in people: refused at
+    /media/ by the CMS (production settings, gunicorn) and by nginx; the document through
+    Wagtail's view, and the image's original, to a signed-in editor only."""
+    from django.core.files.base import ContentFile
+    from django.core.files.images import ImageFile
+    from wagtail.documents import get_document_model
+    from wagtail.images import get_image_model
+    from wagtail.models import Collection, CollectionViewRestriction
+
+    cms, web = topology["cms"], topology["web"]
+    members = Collection.get_first_root_node().add_child(name="Members only")
+    CollectionViewRestriction.objects.create(
+        collection=members, restriction_type=CollectionViewRestriction.LOGIN
+    )
+    document = get_document_model().objects.create(
+        title="Board minutes",
+        collection=members,
+        file=ContentFile(b"secret minutes", "minutes.txt"),
+    )
+    photo = REPO / "sample_content" / "img" / "insulation-retrofit.jpg"
+    image = get_image_model()(title="Private photo", collection=members)
+    image.file = ImageFile(photo.open("rb"), name="private-photo.jpg")
+    image.save()
+    public_image = get_image_model().objects.exclude(pk=image.pk).first()
+
+    anonymous = requests.Session()
+    for url in (f"{cms}/media/{document.file.name}", f"{cms}/media/{image.file.name}"):
+        refused = anonymous.get(url, timeout=5)
+        assert refused.status_code == 404 and b"secret" not in refused.content, url
+    for url in (f"{web}/media/{document.file.name}", f"{web}/media/{image.file.name}"):
+        assert anonymous.get(url, timeout=5).status_code == 404, url
+    assert document.url.startswith("/documents/")  # Wagtail's view, never /media/
+    asked = anonymous.get(cms + document.url, timeout=5, allow_redirects=False)
+    assert asked.status_code == 302 and "/login" in asked.headers["Location"]
+    assert anonymous.get(f"{cms}/media/{public_image.file.name}", timeout=5).status_code == 200
+
+    signed_in = requests.Session()
+    login = signed_in.get(f"{cms}/admin/login/", timeout=5)
+    token = login.text.split('name="csrfmiddlewaretoken" value="')[1].split('"')[0]
+    signed_in.post(
+        f"{cms}/admin/login/",
+        data={"username": EDITOR, "password": PASSPHRASE, "csrfmiddlewaretoken": token},
+        headers={"Referer": f"{cms}/admin/login/"},
+        timeout=5,
+    )
+    assert signed_in.get(cms + document.url, timeout=5).content == b"secret minutes"
+    original = signed_in.get(f"{cms}/media/{image.file.name}", timeout=5)
+    assert original.status_code == 200 and original.content == photo.read_bytes()

@@ -123,6 +123,8 @@ WAGTAILADMIN_BASE_URL = os.environ.get("WAGTAILADMIN_BASE_URL", "http://127.0.0.
 WAGTAILSEARCH_BACKENDS = {"default": {"BACKEND": "wagtail.search.backends.database"}}
 WAGTAILIMAGES_EXTENSIONS = ["gif", "jpg", "jpeg", "png", "webp", "avif"]
 WAGTAILDOCS_EXTENSIONS = ["csv", "docx", "odt", "pdf", "pptx", "txt", "xlsx"]
+# Documents go through Wagtail's view, which enforces collection privacy (cms/media.py).
+WAGTAILDOCS_SERVE_METHOD = "serve_view"
 
 # Headless API: finished HTML for rich text, pages of up to 500 items per request.
 WAGTAILAPI_RICH_TEXT_FORMAT = "html"
