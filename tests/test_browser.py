@@ -40,7 +40,10 @@ def test_reader_goes_from_home_to_a_sector_to_a_solution_and_searches(
         "Challenges Ahead",
         "Best Path Forward",
     ]
-    assert page.locator("figure.cover img").evaluate("img => img.complete && img.naturalWidth") > 0
+    page.wait_for_function(  # the cover loads (a broken image would end with width 0)
+        "() => document.querySelector('figure.cover img').complete", timeout=10_000
+    )
+    assert page.locator("figure.cover img").evaluate("img => img.naturalWidth") > 0
     page.get_by_role("navigation", name="On this page").get_by_role(
         "link", name="Lessons Learned"
     ).click()
