@@ -26,7 +26,7 @@ from rich.console import Console
 from content_export.export import export
 from content_export.snapshot import Snapshot
 
-from .sites import CORPUS, REPO, build_site, database_urls, results_table, serve
+from .sites import CORPUS, REPO, build_site, corpus_is_missing, database_urls, results_table, serve
 
 OUR_BUILD = """
 import sys
@@ -125,8 +125,7 @@ def main(argv: list[str]) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench build")
     parser.add_argument("--sizes", default="1000,5000")
     args = parser.parse_args(argv)
-    if not CORPUS.is_dir():
-        print(f"The corpus is needed: {CORPUS} is missing.", file=sys.stderr)
+    if corpus_is_missing():
         return 1
     table = results_table(
         "Full build (wall clock seconds, peak RSS MB)",

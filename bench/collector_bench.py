@@ -25,7 +25,7 @@ from site_builder import deploy
 from site_builder.build import WarmState, build
 
 from .build_bench import corpus_snapshot, grow_snapshot
-from .sites import CORPUS, results_table
+from .sites import corpus_is_missing, results_table
 
 
 def one_page_builds(snapshot: Path, public: Path, edits: int) -> list[float]:
@@ -55,8 +55,7 @@ def main(argv: list[str]) -> int:
     parser.add_argument("--sizes", default="1000,10000")
     parser.add_argument("--edits", type=int, default=15)
     args = parser.parse_args(argv)
-    if not CORPUS.is_dir():
-        print(f"The corpus is needed: {CORPUS} is missing.", file=sys.stderr)
+    if corpus_is_missing():
         return 1
     table = results_table(
         "One-page build in a warm builder (seconds)",

@@ -34,9 +34,9 @@ from rich.console import Console
 
 from .build_bench import PELICAN_SETTINGS, markdown_sources, run_measured
 from .sites import (
-    CORPUS,
     REPO,
     build_site,
+    corpus_is_missing,
     database_urls,
     django_env,
     free_port,
@@ -204,8 +204,7 @@ def main(argv: list[str]) -> int:
     parser.add_argument("--edits", type=int, default=20)
     parser.add_argument("--json", type=Path, default=REPO / "var" / "bench" / "scale.json")
     args = parser.parse_args(argv)
-    if not CORPUS.is_dir():
-        print(f"The corpus is needed: {CORPUS} is missing.", file=sys.stderr)
+    if corpus_is_missing():
         return 1
     rows = []
     for size in (int(s) for s in args.sizes.split(",")):

@@ -118,3 +118,11 @@ def results_table(title: str, columns: list[str]) -> Table:
     for column in columns:
         table.add_column(column, justify="right")
     return table
+
+
+def corpus_is_missing() -> bool:
+    """True, after saying so, when ../shared/corpus is not beside the clone."""
+    if CORPUS.is_dir():
+        return False
+    print(f"The corpus is needed: {CORPUS} is missing.", file=sys.stderr)
+    return True
