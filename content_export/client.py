@@ -14,7 +14,12 @@ from urllib3.util.retry import Retry
 
 
 class ExportError(Exception):
-    """The export cannot go on; the message says what to fix. The old snapshot is intact."""
+    """The export cannot go on; the message says what to fix. The old snapshot is intact.
+    `status` is the HTTP status the API answered, if it answered."""
+
+    def __init__(self, message: str, status: int | None = None):
+        super().__init__(message)
+        self.status = status
 
 
 class ApiClient:
@@ -72,7 +77,8 @@ class ApiClient:
             raise ExportError(
                 f"GET {response.url} answered {response.status_code} {response.reason}"
                 + (" after retries" if response.status_code >= 500 else "")
-                + f": {response.text[:200]}"
+                + f": {response.text[:200]}",
+                status=response.status_code,
             )
         try:
             return response.json()

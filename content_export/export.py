@@ -40,8 +40,15 @@ def export(
     snapshot = Snapshot(out)
     with snapshot.locked():
         previous = None if full else snapshot.read_manifest()
-        run = _Run(client, snapshot, previous)
-        return run.full() if previous is None else run.incremental()
+        if previous is not None:
+            try:
+                return _Run(client, snapshot, previous).incremental()
+            except ExportError as error:
+                if error.status != 409:
+                    raise
+                # More changed than the API lists at once (or it asks for a full export
+                # for another reason): read everything again.
+        return _Run(client, snapshot, None).full()
 
 
 class _Run:
@@ -55,8 +62,14 @@ class _Run:
 
     # --- the two modes ---------------------------------------------------------------
     def full(self) -> ExportResult:
-        # Changes made before the listing below are in it: remember them as seen.
-        answer = self.changes_since(datetime.now(UTC) - CHANGES_OVERLAP)
+        # Changes made before the listing below are in it: remember them as seen (unless
+        # there are too many to list: then only the cursor is needed).
+        try:
+            answer = self.changes_since(datetime.now(UTC) - CHANGES_OVERLAP)
+        except ExportError as error:
+            if error.status != 409:
+                raise
+            answer = self.changes_since(datetime.now(UTC))
         self.recent = answer["changes"]
         self.pages = {}
         with _progress() as progress:

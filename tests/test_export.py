@@ -251,3 +251,17 @@ def test_cli_reports_what_it_did_and_fails_clearly(api_url, tmp_path):
     )
     assert ran.returncode == 1
     assert "could not be reached" in ran.stderr and "previous snapshot" in ran.stderr
+
+
+def test_an_export_with_too_many_changes_to_list_reads_everything_again(
+    api_url, tmp_path, monkeypatch
+):
+    export(api_url, tmp_path)
+    publish_page = SolutionPage.objects.get(slug="electric-buses")
+    publish_page.summary = "Changed among too many changes."
+    publish_page.save_revision().publish()
+    monkeypatch.setattr("cms.api.views.MAX_CHANGES", 0)  # /changes/ answers 409
+    result = export(api_url, tmp_path)
+    assert result.mode == "full"
+    assert _page(tmp_path, "electric-buses")["summary"] == "Changed among too many changes."
+    assert _snapshot_is_whole(tmp_path)
