@@ -107,7 +107,13 @@ def _indexed_pages(public: Path) -> int:
     return sum(language["page_count"] for language in entry["languages"].values())
 
 
-def test_a_burst_of_100_publishes_makes_at_most_3_builds_and_the_site_ends_equal(site, worker):
+def test_a_burst_of_100_publishes_makes_at_most_3_builds_and_the_site_ends_equal(
+    site, worker, settings
+):
+    # A publish within the quiet period of another is part of the burst. On a loaded
+    # machine (the other test process, Chromium) one publish can take over 2 s, which would
+    # make lone publishes of the first ones: give this burst 5 s, as an operator may.
+    settings.BUILD_QUIET_SECONDS = 5
     worker.start()
     first = settled(worker=worker)
     assert first.status == Build.Status.LIVE, first.error
