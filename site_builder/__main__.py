@@ -1,4 +1,4 @@
-"""python -m site_builder build | publish | serve | preview | rollback | upkeep"""
+"""python -m site_builder build | publish | serve | preview | rollback"""
 
 import argparse
 import contextlib
@@ -11,9 +11,7 @@ from content_export.export import export
 from . import deploy
 from .build import DEFAULT_SITE_URL, BuildError, build
 from .preview import PreviewApp, make_preview_server
-from .search import SearchIndexError
 from .serve import serve
-from .upkeep import JOBS, run_upkeep
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -49,12 +47,6 @@ def main(argv: list[str] | None = None) -> int:
     r.add_argument("build_id", nargs="?")
     r.add_argument("--out", default=Path("public"), type=Path)
 
-    u = commands.add_parser(
-        "upkeep", help="after a release: copy it for the next build, or index it"
-    )
-    u.add_argument("job", choices=sorted(JOBS))
-    u.add_argument("--out", default=Path("public"), type=Path)
-
     args = parser.parse_args(argv)
     try:
         if args.command == "serve":
@@ -66,8 +58,6 @@ def main(argv: list[str] | None = None) -> int:
                 make_preview_server(app, args.port).serve_forever()
         elif args.command == "rollback":
             print(f"live: {deploy.rollback(args.out, args.build_id)}")
-        elif args.command == "upkeep":
-            run_upkeep(args.out, args.job)
         else:
             snapshot = args.snapshot
             if args.command == "publish":
@@ -79,9 +69,9 @@ def main(argv: list[str] | None = None) -> int:
                 )
             result = build(snapshot, args.out, theme=args.theme, site_url=args.site_url)
             print(f"live: {result.build_id} ({result.pages} pages, {result.seconds:.1f} s)")
-    except (BuildError, ExportError, deploy.DeployError, SearchIndexError) as error:
+    except (BuildError, ExportError, deploy.DeployError) as error:
         print(f"{args.command} failed: {error}", file=sys.stderr)
-        if args.command not in ("serve", "preview", "upkeep"):
+        if args.command not in ("serve", "preview"):
             print("The live site is unchanged.", file=sys.stderr)
         return 1
     return 0

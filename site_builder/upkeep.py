@@ -1,50 +1,54 @@
-"""What a build worker has done after a release goes live, in a process of its own, so that
-the next publish does not wait for it and the worker runs no threads of its own:
+"""What a build worker does after a release goes live, in background threads, so that the
+next publish does not wait for it:
 
 - copy the live release for the next build (deploy.stage_next), then prune old releases;
 - index the live release for search (search.py), which takes longer.
 
-`python -m site_builder upkeep JOB --out PUBLIC` does one of them for the release live
-when it starts, one run of each job at a time (a file lock). The worker keeps at most one
-running and one waiting per job: the one waiting starts after the running one ends, so the
-newest release is always seen to.
+Each job runs in its own thread, at most once at a time; a request that arrives while it
+runs makes it run once more afterwards (for the newest release).
 """
 
-import subprocess
-import sys
+import logging
+import threading
+from collections.abc import Callable
 from pathlib import Path
-
-from content_export.files import file_lock
 
 from . import deploy
 from .search import update_search_index
 
-
-def _stage_and_prune(public: Path) -> None:
-    deploy.stage_next(public)
-    deploy.prune(public)
+logger = logging.getLogger(__name__)
 
 
-JOBS = {"stage": _stage_and_prune, "search": update_search_index}
+class _Job:
+    def __init__(self, name: str, work: Callable[[], object]):
+        self.name, self.work = name, work
+        self.wanted = threading.Event()
+        self.thread: threading.Thread | None = None
 
+    def request(self) -> None:
+        self.wanted.set()
+        if self.thread is None:
+            self.thread = threading.Thread(target=self._loop, name=self.name, daemon=True)
+            self.thread.start()
 
-def run_upkeep(public: Path, job: str) -> None:
-    public = Path(public)
-    with file_lock(deploy.releases_dir(public) / f".upkeep-{job}.lock"):
-        JOBS[job](public)
+    def _loop(self) -> None:
+        while True:
+            self.wanted.wait()
+            self.wanted.clear()
+            try:
+                self.work()
+            except Exception:
+                logger.exception("%s failed; it runs again after the next build", self.name)
 
 
 class Upkeep:
-    """Starts upkeep processes for one public folder (one object per build worker)."""
-
     def __init__(self, public: Path):
-        self.public = Path(public)
-        self.processes: dict[str, list[subprocess.Popen]] = {job: [] for job in JOBS}
+        public = Path(public)
+        self.jobs = [
+            _Job("stage-next-release", lambda: (deploy.stage_next(public), deploy.prune(public))),
+            _Job("search-index", lambda: update_search_index(public)),
+        ]
 
     def after_release(self) -> None:
-        for job, processes in self.processes.items():
-            processes[:] = [p for p in processes if p.poll() is None]
-            if len(processes) < 2:  # one running, one waiting to run after it
-                command = [sys.executable, "-m", "site_builder", "upkeep", job]
-                command += ["--out", str(self.public)]
-                processes.append(subprocess.Popen(command, stdin=subprocess.DEVNULL))
+        for job in self.jobs:
+            job.request()

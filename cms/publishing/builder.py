@@ -16,7 +16,7 @@ from site_builder.upkeep import Upkeep
 
 class SiteBuilder:
     """One per worker process: what it keeps between builds (parsed snapshot, templates,
-    cards, keys) and the upkeep processes it starts after each release."""
+    cards, keys) and its upkeep after each release (site_builder/upkeep.py)."""
 
     def __init__(self, public: Path):
         self.public = Path(public)
