@@ -11,7 +11,7 @@ from urllib.parse import urlsplit
 from rich.progress import Progress
 
 from .client import ApiClient, ExportError
-from .schema import PAGE_TYPES, SCHEMA_VERSION, InvalidPage, validate_page
+from .schema import PAGE_TYPES, SCHEMA_VERSION, InvalidPage, validate_page, validate_redirects
 from .snapshot import Snapshot
 
 LISTING_LIMIT = 500
@@ -19,7 +19,7 @@ LISTING_LIMIT = 500
 # transaction was still open when the last export asked is not missed. Changes already seen
 # in that window are remembered in the manifest and not fetched twice.
 CHANGES_OVERLAP = timedelta(seconds=10)
-META_KEYS = ("type", "slug", "html_url", "first_published_at")
+META_KEYS = ("type", "slug", "html_url", "first_published_at", "last_published_at")
 
 
 @dataclass
@@ -137,7 +137,7 @@ class _Run:
             "url_path": document["meta"]["url_path"],
             "file": name,
             "content_hash": digest,
-            "last_published_at": document.get("last_published_at"),
+            "last_published_at": document["meta"]["last_published_at"],
         }
         self.fetched += 1
 
@@ -166,15 +166,13 @@ class _Run:
         self.downloaded += 1
         return name
 
-    def redirects(self) -> dict[str, int]:
-        """Old paths of moved pages, and the page each leads to now (one request)."""
+    def redirects(self) -> list[dict]:
+        """The site's redirects (one request, on every export: a redirect changes no page)."""
         answer = self.client.get_json("redirects/")
         try:
-            return {str(old): int(page) for old, page in answer["redirects"].items()}
-        except (TypeError, KeyError, ValueError, AttributeError):
-            raise ExportError(
-                f"GET {self.client.url('redirects/')}: unexpected answer {str(answer)[:120]}"
-            ) from None
+            return validate_redirects(answer["redirects"] if isinstance(answer, dict) else answer)
+        except (KeyError, ValueError) as error:
+            raise ExportError(f"GET {self.client.url('redirects/')}: {error}") from None
 
     def finish(self, mode: str, cursor: str) -> ExportResult:
         window_start = datetime.fromisoformat(cursor) - CHANGES_OVERLAP
@@ -191,9 +189,7 @@ class _Run:
             "recent_changes": sorted(recent),
             "pages": dict(sorted(self.pages.items(), key=lambda kv: kv[1]["url_path"])),
             "images": dict(sorted(self.images.items())),
-            "redirects": self.redirects()
-            if mode == "full" or self.fetched or self.removed
-            else self.previous.get("redirects", {}),
+            "redirects": self.redirects(),
         }
         self.snapshot.commit(manifest, previous=self.previous)
         return ExportResult(

@@ -5,12 +5,43 @@ site builder never meets it. Extra fields are allowed (the API may grow); missin
 mistyped ones are not.
 """
 
+import re
 from datetime import datetime
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
+from urllib.parse import urlsplit
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
+
+# A path on the public site: no "." or ".." segment, nothing a web server or its
+# configuration would read as syntax (quotes, "$", braces, ";", backslashes, whitespace).
+_UNSAFE_IN_PATH = re.compile(r'[\x00-\x20\x7f"\'$;{}\\<>`]')
+
+
+def site_path(path: str) -> str:
+    """`path` if it is a safe absolute path on the site; ValueError saying why if not."""
+    if not path.startswith("/") or path.startswith("//"):
+        raise ValueError(f"{path!r} is not a path on the site (it must start with one /)")
+    if _UNSAFE_IN_PATH.search(path) or "?" in path or "#" in path:
+        raise ValueError(f"{path!r} holds characters a site path may not")
+    if any(segment in (".", "..") for segment in path.split("/")):
+        raise ValueError(f"{path!r} has a . or .. segment")
+    if len(path) > 400:
+        raise ValueError(f"{path[:40]!r}… is longer than 400 characters")
+    return path
+
+
+def redirect_target(target: str) -> str:
+    """A site path, or an http(s) address elsewhere."""
+    if target.startswith("/"):
+        return site_path(target)
+    parts = urlsplit(target)
+    if parts.scheme not in ("http", "https") or not parts.netloc:
+        raise ValueError(f"{target!r} is neither a site path nor an http(s) address")
+    if _UNSAFE_IN_PATH.search(target):
+        raise ValueError(f"{target!r} holds characters an address may not")
+    return target
 
 
 class Model(BaseModel):
@@ -22,6 +53,7 @@ class Meta(Model):
     html_url: str
     slug: str
     first_published_at: datetime | None = None
+    last_published_at: datetime | None = None
 
 
 class Rendition(Model):
@@ -59,6 +91,7 @@ class SectorRef(PageRef):
 
 
 class Source(Model):
+    id: int
     title: str
     publisher: str
     url: str
@@ -78,6 +111,7 @@ class Metric(Model):
 class OrganisationMention(Model):
     id: int
     name: str
+    slug: str = Field(pattern=r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
     abbreviation: str
     kind: str
     website: str
@@ -136,7 +170,6 @@ class HandbookPage(BasePage):
     summary: str
     body: list[Block]
     editorial_status: str
-    last_published_at: datetime | None
 
 
 class SectorPage(HandbookPage):
@@ -164,8 +197,35 @@ PAGE_TYPES: dict[str, type[BasePage]] = {
 }
 
 
+class Redirect(Model):
+    """A redirect of the public site: an old path to a live page (by id) or to an address."""
+
+    old_path: Annotated[str, AfterValidator(site_path)]
+    page: int | None
+    link: Annotated[str, AfterValidator(redirect_target)] | None
+    permanent: bool
+
+
 class InvalidPage(ValueError):
     pass
+
+
+def validate_redirects(data: Any) -> list[dict]:
+    """The API's redirects, checked; ValueError naming the redirect and the field."""
+    if not isinstance(data, list):
+        raise ValueError(f"redirects: not a list: {str(data)[:80]}")
+    found = []
+    for index, item in enumerate(data):
+        try:
+            redirect = Redirect.model_validate(item)
+        except ValidationError as error:
+            field, message = first_problem(error)
+            old = item.get("old_path") if isinstance(item, dict) else None
+            raise ValueError(f"redirect {index} ({old!r}): field {field}: {message}") from None
+        if (redirect.page is None) == (redirect.link is None):
+            raise ValueError(f"redirect {index} ({redirect.old_path}): give a page or a link")
+        found.append(redirect.model_dump(include={"old_path", "page", "link", "permanent"}))
+    return found
 
 
 def validate_page(data: Any) -> BasePage:

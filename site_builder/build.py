@@ -26,6 +26,7 @@ from .content import SiteContent, SnapshotError, load
 from .release import ForkGuard, Written, default_jobs, write_release
 from .render import JINJA_ENVIRONMENT, SiteRenderer, environment
 from .search import update_search_index
+from .verify import release_record
 
 REPO = Path(__file__).resolve().parent.parent
 THEMES = REPO / "themes"
@@ -182,10 +183,15 @@ def _build(snapshot: Path, public: Path, options: _Options) -> BuildResult:
     incremental = not options.full and previous_keys.get("site") == renderer.site_key
     try:
         if incremental:
-            old = previous_keys["files"]
+            old, old_hashes = previous_keys["files"], previous_keys.get("hashes", {})
             if deploy.take_staged(public, previous, staging):  # a copy of the live release
                 written = write_release(
-                    renderer, state.environment(renderer), staging, old_keys=old, strict=False
+                    renderer,
+                    state.environment(renderer),
+                    staging,
+                    old_keys=old,
+                    old_hashes=old_hashes,
+                    strict=False,
                 )
             else:
                 staging.mkdir()
@@ -194,6 +200,7 @@ def _build(snapshot: Path, public: Path, options: _Options) -> BuildResult:
                     state.environment(renderer),
                     staging,
                     old_keys=old,
+                    old_hashes=old_hashes,
                     reuse=releases / previous,
                     strict=False,
                 )
@@ -209,7 +216,17 @@ def _build(snapshot: Path, public: Path, options: _Options) -> BuildResult:
         changed = _changed_urls(
             previous_keys.get("files", {}), keys, staging, releases / previous if previous else None
         )
-        deploy.write_keys(public, build_id, {"site": renderer.site_key, "files": keys}, state.keys)
+        deploy.write_keys(
+            public,
+            build_id,
+            {
+                "site": renderer.site_key,
+                "files": keys,
+                "hashes": written.hashes,
+                "record": release_record(content),
+            },
+            state.keys,
+        )
         release = releases / build_id
         staging.rename(release)
     except BaseException:

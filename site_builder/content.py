@@ -14,6 +14,7 @@ from typing import NamedTuple
 from pelican.settings import DEFAULT_CONFIG
 from pelican.utils import slugify as pelican_slugify
 
+from content_export.schema import SCHEMA_VERSION
 from content_export.snapshot import read_json
 
 SOLUTION = "solutions.SolutionPage"
@@ -36,10 +37,10 @@ class Mention(NamedTuple):
 class Organisation:
     id: int
     name: str
+    slug: str
     abbreviation: str
     website: str
     kind: str
-    slug: str
     mentions: list[Mention] = field(default_factory=list)
 
     @cached_property
@@ -58,6 +59,11 @@ class Tag:
         return f"/tags/{self.slug}/"
 
 
+class Redirect(NamedTuple):
+    target: str  # a URL of this site, or an http(s) address elsewhere
+    permanent: bool
+
+
 @dataclass
 class SiteContent:
     root: Path
@@ -67,7 +73,7 @@ class SiteContent:
     organisations: list[Organisation]
     tags: list[Tag]
     hashes: dict[int, str] = field(default_factory=dict)  # page id -> content hash
-    redirects: dict[str, str] = field(default_factory=dict)  # old URL -> live URL
+    redirects: dict[str, Redirect] = field(default_factory=dict)  # by old URL
 
     def page_hash(self, page: dict) -> str:
         return self.hashes[page["id"]]
@@ -108,9 +114,14 @@ def load(
     except FileNotFoundError:
         if not missing_ok:
             raise SnapshotError(f"{root}: no manifest.json; run the export first") from None
-        manifest = {"pages": {}, "images": {}}
+        manifest = {"schema_version": SCHEMA_VERSION, "pages": {}, "images": {}}
     except ValueError as error:
         raise SnapshotError(f"{root / 'manifest.json'}: not valid JSON ({error})") from None
+    if manifest.get("schema_version") != SCHEMA_VERSION:
+        raise SnapshotError(
+            f"{root / 'manifest.json'}: made by another version of the exporter "
+            f"(schema {manifest.get('schema_version')}, not {SCHEMA_VERSION}); export again"
+        )
     pages, hashes = [], {}
     replaced = {page["id"] for page in replace}
     read, folder = {}, f"{root}/"
@@ -131,15 +142,16 @@ def load(
     for page in pages:
         page["url"] = page["meta"]["url_path"]
         page["type"] = page["meta"]["type"]
+        page["last_published_at"] = page["meta"].get("last_published_at")
     pages.sort(key=lambda p: (p["title"].lower(), p["id"]))
     by_type: dict[str, list[dict]] = {}
     for page in pages:
         by_type.setdefault(page["type"], []).append(page)
     content = SiteContent(root, manifest, pages, by_type, [], [], hashes)
-    content.redirects = _redirects(manifest.get("redirects", {}), pages)
     _link_sectors(content)
     content.organisations = _organisations(content.solutions)
     content.tags = _tags(content.solutions)
+    content.redirects = _redirects(manifest.get("redirects", []), content)
     return content
 
 
@@ -168,23 +180,31 @@ def _link_sectors(content: SiteContent) -> None:
         sector["solutions"] = [s for *_, s in sorted(sector["solutions"], key=lambda t: t[:2])]
 
 
-def _redirects(redirects: dict[str, int], pages: list[dict]) -> dict[str, str]:
-    """Old URLs of moved pages, to the page's URL now; never over a live page."""
-    urls = {page["id"]: page["url"] for page in pages}
-    live = set(urls.values())
+def _redirects(redirects: list[dict], content: SiteContent) -> dict[str, Redirect]:
+    """Old URLs and where they lead now: a page of this snapshot, another URL this site has,
+    or an address elsewhere. Never over a URL the site has; a redirect to a page or path the
+    site does not have is left out (it would lead to a 404)."""
+    by_id = {page["id"]: page["url"] for page in content.pages}
+    have = {*by_id.values(), *(o.url for o in content.organisations)}
+    have |= {tag.url for tag in content.tags} | {"/organisations/", "/search/"}
     found = {}
-    for old, page_id in redirects.items():
-        old_url = old if old.endswith("/") else old + "/"
-        if page_id in urls and old_url not in live and old_url != urls[page_id]:
-            found[old_url] = urls[page_id]
+    for entry in redirects:
+        old_url = entry["old_path"].rstrip("/") + "/"
+        if entry["page"] is not None:
+            target = by_id.get(entry["page"])
+        elif entry["link"].startswith("/"):
+            link = entry["link"]
+            target = next((url for url in (link, link.rstrip("/") + "/") if url in have), None)
+        else:
+            target = entry["link"]
+        if target is not None and old_url not in have and target != old_url:
+            found[old_url] = Redirect(target, entry["permanent"])
     return found
 
 
 def _organisations(solutions: list[dict]) -> list[Organisation]:
-    """Every organisation a solution names, with the solutions that name it. Slugs go to
-    the first organisation to claim them, in the order of the solutions (by title)."""
+    """Every organisation a solution names, with the solutions that name it."""
     found: dict[int, Organisation] = {}
-    slugs: set[str] = set()
     for solution in solutions:
         url, title = solution["url"], solution["title"]
         named_here: dict[int, Organisation] = {}
@@ -194,14 +214,13 @@ def _organisations(solutions: list[dict]) -> list[Organisation]:
                 continue
             organisation = found.get(key)
             if organisation is None:
-                slug = _unique(slugify(mention["name"]) or f"organisation-{key}", slugs)
                 organisation = found[key] = Organisation(
                     key,
                     mention["name"],
+                    mention["slug"],
                     mention["abbreviation"],
                     mention["website"],
                     mention["kind"],
-                    slug,
                 )
             organisation.mentions.append(Mention(url, title, mention["note"]))
             named_here[key] = organisation
@@ -221,12 +240,3 @@ def _tags(solutions: list[dict]) -> list[Tag]:
 def slugify(text: str) -> str:
     """Pelican's own slugs (the same rules as its article and tag URLs)."""
     return pelican_slugify(text, regex_subs=DEFAULT_CONFIG["SLUG_REGEX_SUBSTITUTIONS"])
-
-
-def _unique(slug: str, taken: set[str]) -> str:
-    candidate, number = slug, 1
-    while candidate in taken:
-        number += 1
-        candidate = f"{slug}-{number}"
-    taken.add(candidate)
-    return candidate

@@ -14,6 +14,7 @@ no page's HTML is held in memory longer than it takes to write it.
 """
 
 import gc
+import hashlib
 import multiprocessing
 import os
 import shutil
@@ -38,6 +39,11 @@ class Written:
     keys: dict  # save_as -> [url, key] for every page of the release
     rendered: int  # pages rendered (the others were reused)
     problems: list[str] = field(default_factory=list)
+    hashes: dict[str, str] = field(default_factory=dict)  # save_as -> SHA-256, every file
+
+
+def digest(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
 
 
 def default_jobs() -> int:
@@ -50,6 +56,7 @@ def write_release(
     folder: Path,
     *,
     old_keys: dict | None = None,
+    old_hashes: dict | None = None,
     reuse: Path | None = None,
     strict: bool = True,
     jobs: int = 1,
@@ -58,12 +65,13 @@ def write_release(
     """Bring `folder` to the release for `renderer`'s snapshot.
 
     `old_keys` are the keys of the release that `folder` is a copy of (or that `reuse`
-    names): files whose key is unchanged are not rendered again. `strict` also parses one
-    page of each kind as strict HTML (needed when the templates may have changed).
+    names), and `old_hashes` its files' hashes: files whose key is unchanged are not
+    rendered again. `strict` also parses one page of each kind as strict HTML (needed when
+    the templates may have changed).
     """
-    folder, old_keys = Path(folder), old_keys or {}
+    folder, old_keys, old_hashes = Path(folder), old_keys or {}, old_hashes or {}
     site_key = renderer.site_key
-    keys, sitemap, to_render = {}, [], []
+    keys, hashes, sitemap, to_render = {}, {}, [], []
     for item in renderer.outputs():
         key = item.key(site_key)
         keys[item.save_as] = [item.url, key]
@@ -71,18 +79,24 @@ def write_release(
             sitemap.append(item.url)
         if old_keys.get(item.save_as, [None, None])[1] != key:
             to_render.append(item)
-        elif reuse is not None:
+            continue
+        if reuse is not None:
             _link(reuse / item.save_as, folder / item.save_as)
+        hashes[item.save_as] = old_hashes.get(item.save_as) or _file_digest(folder / item.save_as)
     for name in old_keys.keys() - keys.keys():  # pages gone since the previous release
         _remove(folder, name)
     extras = extra_files(renderer, sitemap)
     for name, data in extras.items():
         _write(folder / name, data)
+        hashes[name] = digest(data)
     media = _media(renderer, folder)
     _link_search_index(folder)
     known = set(keys) | set(extras) | {f"media/{name}" for name in media}
-    problems = _render_all(renderer, env, folder, to_render, known, strict, jobs, fork_guard)
-    return Written(keys, len(to_render), problems)
+    problems, rendered = _render_all(
+        renderer, env, folder, to_render, known, strict, jobs, fork_guard
+    )
+    hashes.update(rendered)
+    return Written(keys, len(to_render), problems, hashes)
 
 
 # --- rendering, in this process or in several ----------------------------------------------
@@ -97,10 +111,11 @@ def _render_all(
     strict: bool,
     jobs: int,
     fork_guard: ForkGuard,
-) -> list[str]:
-    """Render `items`, in `jobs` forked processes when there are many. The children inherit
-    the loaded snapshot and compiled templates (nothing is pickled); `fork_guard` lets the
-    caller stop its own threads while the children are forked."""
+) -> tuple[list[str], dict[str, str]]:
+    """Render `items`, in `jobs` forked processes when there are many: the problems found,
+    and the hash of each file written. The children inherit the loaded snapshot and
+    compiled templates (nothing is pickled); `fork_guard` lets the caller stop its own
+    threads while the children are forked."""
     if jobs <= 1 or len(items) < PARALLEL_FROM:
         return _render(renderer, env, folder, items, known, strict)
     for name in env.list_templates():  # compiled before the fork, not once in each child
@@ -117,7 +132,12 @@ def _render_all(
                 child.start()
                 sender.close()
                 children.append((child, receiver))
-        return [problem for child, receiver in children for problem in _result(child, receiver)]
+        problems, hashes = [], {}
+        for child, receiver in children:
+            child_problems, child_hashes = _result(child, receiver)
+            problems += child_problems
+            hashes.update(child_hashes)
+        return problems, hashes
     finally:
         for child, _ in children:
             child.join()
@@ -133,7 +153,7 @@ def _render_share(sender, share: tuple) -> None:
         raise
 
 
-def _result(child, receiver) -> list[str]:
+def _result(child, receiver) -> tuple[list[str], dict[str, str]]:
     try:
         status, value = receiver.recv()
     except EOFError:
@@ -151,16 +171,18 @@ def _render(
     items: list[Output],
     known: set[str],
     strict: bool,
-) -> list[str]:
-    problems, parsed_kinds = [], set()
+) -> tuple[list[str], dict[str, str]]:
+    problems, hashes, parsed_kinds = [], {}, set()
     for item in items:
         text = renderer.render(env, item)
         kind = kind_of(item.save_as)
         parse = strict and kind not in parsed_kinds
         parsed_kinds.add(kind)
         problems += check_page("/" + item.save_as, text, known, parse=parse)
-        _write(folder / item.save_as, text.encode())
-    return problems
+        data = text.encode()
+        _write(folder / item.save_as, data)
+        hashes[item.save_as] = digest(data)
+    return problems, hashes
 
 
 # --- files ----------------------------------------------------------------------------------
@@ -173,6 +195,11 @@ def _write(path: Path, data: bytes) -> None:
     temporary = path.with_name(f".{path.name}.tmp")
     temporary.write_bytes(data)
     os.replace(temporary, path)
+
+
+def _file_digest(path: Path) -> str:
+    with open(path, "rb") as handle:
+        return hashlib.file_digest(handle, "sha256").hexdigest()
 
 
 def _link(source: Path, target: Path) -> None:

@@ -20,6 +20,7 @@ from pelican.settings import DEFAULT_CONFIG
 from content_export.richtext import clean_html
 
 from .content import SiteContent, slugify
+from .redirects import redirect_files
 
 ASSETS = (("css", "site.css"), ("filter_js", "filter.js"), ("search_js", "search.js"))
 RECENT = 20
@@ -225,9 +226,14 @@ class SiteRenderer:
         for tag in content.tags:
             inputs = [tag.name, [_card(s) for s in tag.solutions]]
             yield Output(tag.url, "tag", f"Tagged {tag.name}", _fixed({"tag": tag}), inputs)
-        for old_url, target in sorted(content.redirects.items()):
+        for old_url, redirect in sorted(content.redirects.items()):
             yield Output(
-                old_url, "redirect", "Moved", _fixed({"target": target}), [target], in_sitemap=False
+                old_url,
+                "redirect",
+                "Moved",
+                _fixed({"target": redirect.target}),
+                [redirect.target],
+                in_sitemap=False,
             )
         yield Output("/search/", "search", "Search", _fixed({"section": "search"}))
         yield Output("/404.html", "404", "Page not found", _fixed({}), in_sitemap=False)
@@ -407,4 +413,5 @@ def extra_files(renderer: SiteRenderer, sitemap_urls: list[str]) -> dict[str, by
         "feed.xml": feed_xml(renderer),
         "sitemap.xml": sitemap_xml(renderer, sitemap_urls),
         "robots.txt": robots_txt(renderer),
+        **redirect_files(renderer.content.redirects),
     }

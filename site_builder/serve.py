@@ -1,18 +1,37 @@
 """Serve public/current for local use (nginx does this in production).
 
-The release is looked up for every request, so a new build shows without a restart."""
+The release is looked up for every request, so a new build shows without a restart, and so
+are its redirects (answered 301 or 302, as nginx does)."""
 
 import contextlib
+import functools
 import os
 from functools import partial
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
+from urllib.parse import unquote, urlsplit
+
+from .redirects import read_redirects
 
 
 class ReleaseHandler(SimpleHTTPRequestHandler):
     def __init__(self, *args, public: Path, **kwargs):
         self.public = public
         super().__init__(*args, directory=os.path.realpath(public / "current"), **kwargs)
+
+    def send_head(self):
+        path = unquote(urlsplit(self.path).path)
+        if any(part.startswith(".") for part in path.split("/")):  # as nginx: nothing hidden
+            self.send_error(404)
+            return None
+        status, location = _redirects(self.directory).get(path, (None, None))
+        if status is None:
+            return super().send_head()
+        self.send_response(status)
+        self.send_header("Location", location)
+        self.send_header("Content-Length", "0")
+        self.end_headers()
+        return None
 
     def end_headers(self):
         hashed = self.path.startswith(("/assets/", "/media/"))
@@ -35,6 +54,11 @@ class ReleaseHandler(SimpleHTTPRequestHandler):
 
     def log_message(self, format, *args):
         pass
+
+
+@functools.lru_cache(maxsize=4)
+def _redirects(release: str) -> dict[str, tuple[int, str]]:
+    return read_redirects(Path(release))  # a release never changes: read once
 
 
 def make_server(public: Path, port: int = 8080, host: str = "127.0.0.1") -> ThreadingHTTPServer:

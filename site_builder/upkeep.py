@@ -2,7 +2,8 @@
 next publish does not wait for it:
 
 - copy the live release for the next build (deploy.stage_next), then prune old releases;
-- index the live release for search (search.py), which takes longer.
+- index the live release for search (search.py), which takes longer;
+- whatever else the caller asks for (the CMS's worker checks the live release for drift).
 
 Each job runs in its own thread, at most once at a time; a request that arrives while it
 runs makes it run once more afterwards (for the newest release).
@@ -42,11 +43,12 @@ class _Job:
 
 
 class Upkeep:
-    def __init__(self, public: Path):
+    def __init__(self, public: Path, also: dict[str, Callable[[], object]] | None = None):
         public = Path(public)
         self.jobs = [
             _Job("stage-next-release", lambda: (deploy.stage_next(public), deploy.prune(public))),
             _Job("search-index", lambda: update_search_index(public)),
+            *(_Job(name, work) for name, work in (also or {}).items()),
         ]
 
     def after_release(self) -> None:

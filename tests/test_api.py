@@ -50,7 +50,7 @@ def test_seed_page_is_complete_with_final_html(api_url):
     got = requests.get(api_url.split("/api/")[0] + first["url"], timeout=10)
     assert got.status_code == 200 and got.content[:4] == b"RIFF"  # WebP
     assert {s["title"] for s in page["sectors"]} == {"Buildings", "Electricity"}
-    assert page["last_published_at"]
+    assert page["meta"]["last_published_at"]
 
 
 def test_draft_edits_and_unpublished_pages_stay_out(api_url):

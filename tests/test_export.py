@@ -7,13 +7,18 @@ import subprocess
 import sys
 import threading
 import time
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
+from django.utils import timezone
 
+from cms.publishing.keep_in_step import keep_in_step
+from cms.publishing.models import SiteChange
 from cms.solutions.models import SolutionPage
 from content_export.client import ApiClient, ExportError
 from content_export.export import export
+from content_export.schema import SCHEMA_VERSION
 from content_export.snapshot import Snapshot
 from tests.fake_api import FakeApi
 
@@ -43,7 +48,7 @@ def test_full_export_holds_every_page_section_link_image_and_organisation(api_ur
     result = export(api_url, tmp_path)
     assert result.mode == "full"
     manifest = _manifest(tmp_path)
-    assert manifest["schema_version"] == 1
+    assert manifest["schema_version"] == SCHEMA_VERSION
     solutions = [e for e in manifest["pages"].values() if e["type"] == "solutions.SolutionPage"]
     assert len(solutions) == SolutionPage.objects.live().count() == 9
     seed = _page(tmp_path, "high-efficiency-heat-pumps")
@@ -94,7 +99,7 @@ def test_incremental_export_reads_only_what_changed(api_url, tmp_path):
     revision.publish()
     client = ApiClient(api_url)
     result = export(api_url, tmp_path, client=client)
-    # the changes, the page, and the redirects (a change may have moved a page)
+    # the changes, the page, and the redirects (read on every export: a redirect is no page)
     assert (result.mode, result.fetched, client.request_count) == ("incremental", 1, 3)
     assert _page(tmp_path, "electric-buses")["summary"] == "Edited summary"
     assert set(_manifest(tmp_path)["images"].values()) == images_before  # nothing downloaded
@@ -133,6 +138,47 @@ def test_failed_export_leaves_the_previous_snapshot_whole(api_url, tmp_path):
         assert fake.hits.count(f"/api/v2/pages/{page_id}/") == 4  # first try and 3 retries
     assert (tmp_path / "manifest.json").read_bytes() == before
     assert _snapshot_is_whole(tmp_path)
+
+
+def test_the_change_log_forgets_old_entries_and_an_older_snapshot_is_read_again(api_url, tmp_path):
+    export(api_url, tmp_path)
+    long_ago = timezone.now() - timedelta(days=31)
+    old = SiteChange.objects.create(
+        kind=SiteChange.Kind.EDITED, description="long ago", created_at=long_ago
+    )
+    recent = SiteChange.objects.create(kind=SiteChange.Kind.EDITED, description="just now")
+    keep_in_step()  # what every build worker runs every BUILD_UPKEEP_SECONDS
+    assert not SiteChange.objects.filter(pk=old.pk).exists()
+    assert SiteChange.objects.filter(pk=recent.pk).exists()
+
+    manifest = _manifest(tmp_path)  # a snapshot from before what the log still holds
+    manifest["changes_until"] = long_ago.isoformat()
+    (tmp_path / "manifest.json").write_text(json.dumps(manifest))
+    assert export(api_url, tmp_path).mode == "full"
+    assert _snapshot_is_whole(tmp_path)
+
+
+@pytest.mark.parametrize(
+    "redirect, named",
+    [
+        ({"old_path": "/../../x", "page": 3, "link": None, "permanent": True}, "/../../x"),
+        ({"old_path": "/a", "page": None, "link": "javascript:alert(1)", "permanent": True}, "/a"),
+        ({"old_path": '/a";x', "page": 3, "link": None, "permanent": True}, "/a"),
+    ],
+)
+def test_an_unsafe_redirect_from_the_api_fails_the_export_and_names_it(
+    api_url, tmp_path, redirect, named
+):
+    export(api_url, tmp_path)
+    before = (tmp_path / "manifest.json").read_bytes()
+    routes = {
+        "/api/v2/changes/": NO_CHANGES,
+        "/api/v2/redirects/": (200, {"redirects": [redirect]}),
+    }
+    with FakeApi(routes) as fake, pytest.raises(ExportError, match="redirect 0") as error:
+        export(fake.url, tmp_path)
+    assert named in str(error.value)
+    assert (tmp_path / "manifest.json").read_bytes() == before
 
 
 def test_killed_export_leaves_the_previous_snapshot_whole(api_url, tmp_path):

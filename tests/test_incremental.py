@@ -54,7 +54,7 @@ class Content:
         entry.update(
             title=document["title"],
             url_path=document["meta"]["url_path"],
-            last_published_at=document.get("last_published_at"),
+            last_published_at=document["meta"].get("last_published_at"),
         )
 
     def commit(self) -> None:
@@ -113,7 +113,9 @@ class Content:
             page["meta"]["url_path"] = f"/solutions/{page['meta']['slug']}/"
             if page["meta"]["url_path"] == old:
                 return
-            self.manifest["redirects"][old.rstrip("/")] = page["id"]
+            self.manifest["redirects"].append(
+                {"old_path": old.rstrip("/"), "page": page["id"], "link": None, "permanent": True}
+            )
         self.save(page)
 
 

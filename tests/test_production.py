@@ -14,9 +14,10 @@ from string import Template
 
 import pytest
 import requests
+from wagtail.contrib.redirects.models import Redirect
 
 from cms.publishing.models import Build
-from cms.solutions.models import SolutionPage
+from cms.solutions.models import Organisation, SolutionPage
 from tests.browser import EDITOR, PASSPHRASE, log_in
 from tests.builds import database_url, settled, wait_for
 
@@ -217,15 +218,17 @@ def topology(live_server, published_sample, settings, tmp_path):
         ],
         preview_env,
     )
-    services.start(
-        "web",
-        [
-            NGINX,
-            "-c",
-            str(nginx_config(tmp_path, web_port, public / "current")),
-            "-g",
-            "daemon off;",
-        ],
+    web_config = nginx_config(tmp_path, web_port, public / "current")
+    services.start("web", [NGINX, "-c", str(web_config), "-g", "daemon off;"])
+    services.start(  # reloads nginx when a release goes live, as in the compose setup
+        "follow-releases",
+        ["sh", str(REPO / "deploy" / "follow-releases.sh"), "--foreground"],
+        {
+            **os.environ,
+            "SITE_ROOT": str(public / "current"),
+            "NGINX_CONF": str(web_config),
+            "PATH": f"{Path(NGINX).parent}:{os.environ['PATH']}",
+        },
     )
     try:
         wait_for(lambda: _answers(f"{cms}/healthz/"), 60, "the CMS")
@@ -291,6 +294,29 @@ def test_the_topology_serves_builds_and_caches_like_production(topology):
     workers = {b.worker.rpartition(":")[2] for b in Build.objects.filter(status="live")}
     assert workers  # builds ran in the worker processes, not here
     assert str(os.getpid()) not in workers
+
+    # a redirect made by an editor, and the old address of a renamed organisation, answer
+    # 301 through nginx as soon as their release is live, with nothing reloaded by hand
+    Redirect.objects.create(
+        old_path="/bikes", redirect_page=SolutionPage.objects.get(slug="cargo-bikes")
+    )
+    organisation = Organisation.objects.filter(mentions__page__live=True).distinct().first()
+    old_url = organisation.site_path
+    organisation.name += " Renamed"
+    organisation.save()
+    wait_for(
+        lambda: _location(f"{web}/bikes") == (301, "/solutions/cargo-bikes/"),
+        120,
+        "the redirect on nginx",
+    )
+    assert _location(f"{web}/bikes/") == (301, "/solutions/cargo-bikes/")
+    assert _location(web + old_url) == (301, organisation.site_path)
+    assert requests.get(web + organisation.site_path, timeout=5).status_code == 200
+
+
+def _location(url: str) -> tuple[int, str]:
+    got = requests.get(url, allow_redirects=False, timeout=5)
+    return got.status_code, got.headers.get("Location", "")
 
 
 @pytest.fixture

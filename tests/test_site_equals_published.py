@@ -1,17 +1,25 @@
 """The public site stays equal to what is published and public, with real build workers
 (`manage.py build_worker`, on the database queue or RQ) and nothing run by hand: scheduled
-publishing and expiry, privacy, changes made through the ORM, and builds whose task was
-lost. The workers here run their upkeep every 2 s instead of 30 s, to keep the suite fast."""
+publishing and expiry, privacy, redirects, changes made through the ORM, and builds whose
+task was lost. Each ends with the drift check (`manage.py verify_site`) finding nothing.
+The workers here run their upkeep every 2 s instead of 30 s, to keep the suite fast."""
 
+import io
+import threading
 from datetime import timedelta
 from types import SimpleNamespace
 
 import pytest
+import requests
+from django.core.management import CommandError, call_command
 from django.utils import timezone
+from wagtail.contrib.redirects.models import Redirect
 from wagtail.models import Page, PageViewRestriction
 
 from cms.publishing.models import Build
 from cms.solutions.models import Organisation, SolutionIndexPage, SolutionPage
+from site_builder import deploy
+from site_builder.serve import make_server
 from tests.builds import live_html, publish, settled, wait_for
 
 FAST_UPKEEP = {"BUILD_UPKEEP_SECONDS": "2", "BUILD_STALE_SECONDS": "8"}
@@ -22,6 +30,30 @@ def built(worker) -> Build:
     build = settled(worker=worker)
     assert build.status == Build.Status.LIVE, build.error
     return build
+
+
+def no_drift() -> None:
+    """`manage.py verify_site` finds the live site equal to the CMS (or the test fails with
+    what it found)."""
+    out = io.StringIO()
+    try:
+        call_command("verify_site", stdout=out)
+    except CommandError as error:
+        raise AssertionError(f"{error}:\n{out.getvalue()}") from None
+
+
+@pytest.fixture
+def served(site):
+    """`site_builder serve` on the site, as a reader or a static host would see it."""
+    server = make_server(site, port=0)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    yield f"http://127.0.0.1:{server.server_address[1]}"
+    server.shutdown()
+
+
+def answer(base: str, path: str) -> tuple[int, str]:
+    got = requests.get(base + path, allow_redirects=False, timeout=5)
+    return got.status_code, got.headers.get("Location", "")
 
 
 @pytest.fixture
@@ -51,6 +83,8 @@ def test_scheduled_publishing_and_expiry_need_no_command(site, running):
     wait_for(lambda: not live_html(site, "/solutions/electric-buses/"), 40, "the expiry")
     assert not SolutionPage.objects.get(slug="electric-buses").live
     assert "electric-buses" not in live_html(site, "/solutions/")
+    settled(worker=running)
+    no_drift()
 
 
 def test_privacy_on_a_page_and_on_an_ancestor_takes_them_off_the_site_and_back(site, running):
@@ -75,6 +109,7 @@ def test_privacy_on_a_page_and_on_an_ancestor_takes_them_off_the_site_and_back(s
     restriction.delete()
     built(running)
     assert all(live_html(site, f"/solutions/{slug}/") for slug in slugs)
+    no_drift()
 
 
 def test_an_organisation_saved_through_the_orm_is_renamed_on_every_page(site, running):
@@ -87,6 +122,70 @@ def test_an_organisation_saved_through_the_orm_is_renamed_on_every_page(site, ru
     built(running)
     for page in pages:
         assert "Renamed Through The ORM" in live_html(site, page.get_url_parts()[2]), page
+    no_drift()
+
+
+def test_redirects_answer_301_and_302_and_a_renamed_organisation_keeps_its_old_url(
+    site, running, served
+):
+    page = SolutionPage.objects.get(slug="cargo-bikes")
+    Redirect.objects.create(old_path="/bikes", redirect_page=page, is_permanent=True)
+    Redirect.objects.create(
+        old_path="/news", redirect_link="https://example.org/news", is_permanent=False
+    )
+    built(running)
+    for path in ("/bikes", "/bikes/", "/bikes/index.html"):
+        assert answer(served, path) == (301, "/solutions/cargo-bikes/"), path
+    assert answer(served, "/news/") == (302, "https://example.org/news")
+    no_drift()
+
+    organisation = Organisation.objects.filter(mentions__page__live=True).distinct().first()
+    old_url = organisation.site_path
+    assert answer(served, old_url)[0] == 200
+    organisation.name = f"{organisation.name} Renamed"
+    organisation.save()
+    assert organisation.site_path != old_url
+    built(running)
+    assert answer(served, old_url) == (301, organisation.site_path)
+    assert "Renamed" in requests.get(served + organisation.site_path, timeout=5).text
+    no_drift()
+
+    Redirect.objects.filter(old_path="/bikes").delete()
+    built(running)
+    assert answer(served, "/bikes/")[0] == 404
+    no_drift()
+
+
+def test_the_drift_check_finds_files_changed_by_hand_and_changes_not_yet_built(
+    site, running, admin_client
+):
+    live = deploy.current(site)
+    checked = wait_for(
+        lambda: Build.objects.filter(release=live, verified_at__isnull=False).first(),
+        60,
+        "the worker's check of the live release",
+    )
+    assert checked.drift == []
+    assert "the site matches the CMS" in admin_client.get("/admin/site-builds/").text
+    no_drift()
+
+    release = site / "current"
+    (release / "solutions" / "cargo-bikes" / "index.html").unlink()
+    altered = release / "solutions" / "electric-buses" / "index.html"
+    altered.write_text(altered.read_text().replace("Electric Buses", "Edited By Hand"))
+    (release / "surprise.html").write_text("<p>not from a build</p>")
+    with pytest.raises(CommandError, match="differs from the CMS in 3 ways"):
+        call_command("verify_site", stdout=(out := io.StringIO()))
+    assert "missing file: /solutions/cargo-bikes/index.html" in out.getvalue()
+    assert "altered file: /solutions/electric-buses/index.html" in out.getvalue()
+    assert "unknown file: /surprise.html" in out.getvalue()
+
+    running.kill()  # a publish that no worker builds: the site is behind the CMS
+    publish(SolutionPage.objects.get(slug="cover-crops"), summary="Not built yet.")
+    with pytest.raises(CommandError):
+        call_command("verify_site", stdout=(out := io.StringIO()))
+    assert "stale page: /solutions/cover-crops/" in out.getvalue()
+    assert "A build is waiting or running" in out.getvalue()
 
 
 def test_a_publish_whose_build_could_not_be_queued_goes_live_without_a_restart(
@@ -108,6 +207,7 @@ def test_a_publish_whose_build_could_not_be_queued_goes_live_without_a_restart(
     build = settled(timeout=60, worker=running, after=pending.pk - 1)
     assert build.pk == pending.pk and build.status == Build.Status.LIVE, build.error
     assert "while the queue was away" in live_html(site, "/solutions/cargo-bikes/")
+    no_drift()
 
 
 def test_pages_outside_the_site_make_no_change(site):

@@ -10,12 +10,12 @@ from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from django.views.decorators.http import require_GET
 from wagtail.api.v2.views import PagesAPIViewSet
-from wagtail.contrib.redirects.models import Redirect
 from wagtail.images import get_image_model
 from wagtail.models import Page
 from wagtail_headless_preview.models import HeadlessPreviewMixin, PagePreview
 
-from cms.publishing.changes import MAX_CHANGES, changed_pages
+from cms.publishing.changes import MAX_CHANGES, changed_pages, log_starts
+from cms.publishing.public_site import public_redirects
 from cms.solutions.models import SolutionPage
 
 
@@ -56,6 +56,10 @@ def changes(request):
             {"message": "since: give an ISO 8601 time, e.g. 2026-01-31T12:00:00+00:00"},
             status=400,
         )
+    if since < log_starts():
+        return JsonResponse(
+            {"message": "since: older than the change log keeps: run a full export"}, status=409
+        )
     until = timezone.now()
     found = changed_pages(since, until)
     if len(found) > MAX_CHANGES:
@@ -65,16 +69,10 @@ def changes(request):
 
 @require_GET
 def redirects(request):
-    """Old paths of moved pages (Wagtail's redirects, made on slug changes and moves), each
-    with the id of the live, public page it leads to now."""
-    moved = Redirect.objects.filter(redirect_page__isnull=False).order_by("old_path")
-    moved = list(moved.values_list("old_path", "redirect_page_id"))
-    targets = {page_id for _, page_id in moved}
-    public_ids = set(
-        Page.objects.live().public().filter(pk__in=targets).values_list("pk", flat=True)
-    )
-    found = {old_path: page_id for old_path, page_id in moved if page_id in public_ids}
-    return JsonResponse({"redirects": found})
+    """The public site's redirects: Wagtail's redirects (made by editors, and made when a
+    page or an organisation changed address), each to a live, public page by id or to a
+    path or address."""
+    return JsonResponse({"redirects": public_redirects()})
 
 
 class PagePreviewAPIViewSet(PublicPagesAPIViewSet):

@@ -1,6 +1,6 @@
 """The build itself, run by a build worker: export what changed from the CMS's public API,
-then build and switch the site. The next build's copy of the release and the search index
-are seen to afterwards, in the background (upkeep)."""
+then build and switch the site. The next build's copy of the release, the search index and
+the drift check are seen to afterwards, in the background (upkeep)."""
 
 import functools
 from pathlib import Path
@@ -13,6 +13,8 @@ from site_builder.build import build as build_site
 from site_builder.release import ForkGuard
 from site_builder.upkeep import Upkeep
 
+from .verify import verify_live_build
+
 
 class SiteBuilder:
     """One per worker process: what it keeps between builds (parsed snapshot, templates,
@@ -21,7 +23,7 @@ class SiteBuilder:
     def __init__(self, public: Path):
         self.public = Path(public)
         self.state = WarmState()
-        self.upkeep = Upkeep(self.public)
+        self.upkeep = Upkeep(self.public, also={"verify-site": verify_live_build})
 
     def publish(self, *, full: bool, fork_guard: ForkGuard) -> BuildResult:
         export(settings.BUILD_API_URL, self.public / "snapshot", full=full)

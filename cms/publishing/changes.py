@@ -6,10 +6,12 @@ which changes count); once committed, it adds a trigger to the pending build. Th
 change touches come from the page tree and Wagtail's reference index.
 """
 
-from datetime import datetime
+from datetime import datetime, timedelta
 
+from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
 from django.db import transaction
+from django.utils import timezone
 from wagtail.documents import get_document_model
 from wagtail.images import get_image_model
 from wagtail.models import Page, ReferenceIndex
@@ -54,6 +56,17 @@ def record(
     trigger = TRIGGER_KINDS[kind]
     transaction.on_commit(lambda: request_build(trigger, description, page=page, user=user))
     return change
+
+
+def log_starts() -> datetime:
+    """The change log is complete from this time on (older entries are forgotten)."""
+    return timezone.now() - timedelta(days=settings.SITE_CHANGES_KEEP_DAYS)
+
+
+def forget_old_changes() -> int:
+    """Delete entries older than SITE_CHANGES_KEEP_DAYS, so the log does not grow forever."""
+    deleted, _ = SiteChange.objects.filter(created_at__lt=log_starts()).delete()
+    return deleted
 
 
 def changed_pages(since: datetime, until: datetime) -> list[dict]:

@@ -4,7 +4,8 @@ queue, so that nothing waits for an operator or a cron job:
 - publish and unpublish the pages whose scheduled time has come (Wagtail's
   `publish_scheduled`); each one makes its build, as a publish in the admin does;
 - fail the build whose worker died, and hand a worker any build that is due but whose task
-  was lost (the queue was unreachable when it was requested).
+  was lost (the queue was unreachable when it was requested);
+- forget change-log entries older than SITE_CHANGES_KEEP_DAYS.
 """
 
 import logging
@@ -15,6 +16,7 @@ from django.conf import settings
 from django.core.management import call_command
 
 from . import queue
+from .changes import forget_old_changes
 
 logger = logging.getLogger(__name__)
 
@@ -24,6 +26,7 @@ def keep_in_step() -> None:
         call_command("publish_scheduled", stdout=StringIO())
         queue.recover_abandoned()
         queue.enqueue_stranded()
+        forget_old_changes()
     except Exception:  # the database is away for a moment: try again next time
         logger.exception("the scheduled upkeep failed; it runs again in a moment")
 

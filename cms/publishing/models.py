@@ -33,6 +33,12 @@ class Build(models.Model):
     rendered = models.PositiveIntegerField(null=True, blank=True)
     changed_urls = models.JSONField(default=list, blank=True)
     error = models.TextField(blank=True)
+    verified_at = models.DateTimeField(
+        null=True, blank=True, help_text="When the live release was last checked against the CMS"
+    )
+    drift = models.JSONField(
+        default=list, blank=True, help_text="What that check found different (empty: nothing)"
+    )
 
     class Meta:
         ordering = ["-pk"]

@@ -168,6 +168,9 @@ BUILD_HEARTBEAT_SECONDS = 2.0
 BUILD_STALE_SECONDS = float(os.environ.get("BUILD_STALE_SECONDS", 30))
 # How often each build worker publishes scheduled pages and picks up lost builds.
 BUILD_UPKEEP_SECONDS = float(os.environ.get("BUILD_UPKEEP_SECONDS", 30))
+# The change log (/api/v2/changes/) keeps this many days; an exporter whose snapshot is
+# older reads everything again.
+SITE_CHANGES_KEEP_DAYS = float(os.environ.get("SITE_CHANGES_KEEP_DAYS", 30))
 BUILD_MAX_ATTEMPTS = int(os.environ.get("BUILD_MAX_ATTEMPTS", 3))
 BUILD_RETRY_SECONDS = float(os.environ.get("BUILD_RETRY_SECONDS", 10))
 

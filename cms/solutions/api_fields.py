@@ -50,6 +50,7 @@ class OrganisationMentionsField(Field):
             {
                 "id": mention.organisation.pk,
                 "name": mention.organisation.name,
+                "slug": mention.organisation.slug,
                 "abbreviation": mention.organisation.abbreviation,
                 "kind": mention.organisation.kind,
                 "website": mention.organisation.website,
@@ -70,6 +71,7 @@ def _source(source) -> dict | None:
     if source is None:
         return None
     return {
+        "id": source.pk,
         "title": source.title,
         "publisher": source.publisher,
         "url": source.url,

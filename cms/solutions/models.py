@@ -5,10 +5,12 @@ two sectors keeps one URL. Each model keeps its admin panels beside its fields.
 """
 
 from django.core.exceptions import ValidationError
-from django.db import models
+from django.db import models, transaction
+from django.utils.text import slugify
 from modelcluster.contrib.taggit import ClusterTaggableManager
 from modelcluster.fields import ParentalKey
 from taggit.models import TaggedItemBase
+from unidecode import unidecode
 from wagtail.admin.panels import (
     FieldPanel,
     FieldRowPanel,
@@ -18,6 +20,7 @@ from wagtail.admin.panels import (
     TabbedInterface,
 )
 from wagtail.api import APIField
+from wagtail.contrib.redirects.models import Redirect
 from wagtail.fields import RichTextField, StreamField
 from wagtail.models import Orderable, Page
 from wagtail.search import index
@@ -56,6 +59,12 @@ class Organisation(index.Indexed, models.Model):
     kind = models.CharField(max_length=30, choices=KINDS, default="unknown")
     website = models.URLField(blank=True)
     description = models.TextField(blank=True)
+    slug = models.SlugField(
+        max_length=255,
+        unique=True,
+        editable=False,
+        help_text="Its page on the site is /organisations/<slug>/; made from the name.",
+    )
 
     panels = [
         FieldRowPanel([FieldPanel("name"), FieldPanel("abbreviation")]),
@@ -73,6 +82,53 @@ class Organisation(index.Indexed, models.Model):
 
     def __str__(self) -> str:
         return f"{self.name} ({self.abbreviation})" if self.abbreviation else self.name
+
+    def save(self, *args, **kwargs):
+        """The slug follows the name. When it changes, the old address of its page on the
+        site redirects to the new one (a Wagtail redirect, served as a 301)."""
+        fields = kwargs.get("update_fields")
+        if fields is not None and "name" not in fields:
+            return super().save(*args, **kwargs)
+        old_path = self.site_path if self.slug else None
+        self.slug = self._slug_for_name()
+        if fields is not None:
+            kwargs["update_fields"] = {*fields, "slug"}
+        with transaction.atomic():
+            super().save(*args, **kwargs)
+            if old_path and old_path != self.site_path and self.is_on_the_site():
+                _move_redirects(old_path, self.site_path)
+
+    @property
+    def site_path(self) -> str:
+        return f"/organisations/{self.slug}/"
+
+    def is_on_the_site(self) -> bool:
+        """Named by a live page: it has a page on the public site."""
+        return self.mentions.filter(page__live=True).exists()
+
+    def _slug_for_name(self) -> str:
+        base = slugify(unidecode(self.name))[:240] or "organisation"
+        if self.slug == base or (
+            self.slug.startswith(base + "-") and self.slug[len(base) + 1 :].isdigit()
+        ):
+            return self.slug  # still made from this name
+        others = Organisation.objects.exclude(pk=self.pk)
+        candidate, number = base, 1
+        while others.filter(slug=candidate).exists():
+            number += 1
+            candidate = f"{base}-{number}"
+        return candidate
+
+
+def _move_redirects(old_path: str, new_path: str) -> None:
+    """`old_path` now redirects to `new_path`, and so does every redirect that led to it;
+    a redirect from `new_path` would hide the page that is there now, and goes."""
+    Redirect.objects.filter(old_path=Redirect.normalise_path(new_path)).delete()
+    for redirect in Redirect.objects.filter(redirect_link=old_path):
+        redirect.redirect_link = new_path
+        redirect.save()
+    Redirect.objects.filter(old_path=Redirect.normalise_path(old_path)).delete()
+    Redirect.add_redirect(old_path, redirect_to=new_path, is_permanent=True)
 
 
 class Source(index.Indexed, models.Model):
@@ -152,7 +208,12 @@ class PublicUrlMixin:
     """Every link Wagtail makes to a page (the admin's “View live”, the publish message, the
     page listing) leads to the page on the public site (PUBLIC_SITE_URL, the Site's address),
     never to the CMS, which only edits and previews. Wagtail would give a path relative to
-    whichever host asks while there is only one Site."""
+    whichever host asks while there is only one Site.
+
+    The API gives each page's `last_published_at` among its meta fields: the site's drift
+    check compares it with the release."""
+
+    api_meta_fields = ["last_published_at"]
 
     def get_url(self, request=None, current_site=None):
         return self.get_full_url(request)
@@ -190,7 +251,6 @@ class HandbookPage(PublicUrlMixin, HeadlessPreviewMixin, Page):
         APIField("summary"),
         APIField("body"),
         APIField("editorial_status"),
-        APIField("last_published_at"),
     ]
 
     editorial_panels = [
