@@ -28,7 +28,9 @@ from jinja2 import Environment
 from .checks import check_page, kind_of
 from .render import Output, SiteRenderer, extra_files, media_url
 
-PARALLEL_FROM = 200  # below this many pages, forking costs more than it saves
+# Below this many pages to render, forking costs more than it saves (an environment
+# setting, so that tests can make a small site fork too).
+PARALLEL_FROM = int(os.environ.get("BUILD_PARALLEL_FROM", 200))
 # A context manager factory: held while render processes are forked (see _render_all).
 ForkGuard = Callable[[], AbstractContextManager]
 SEARCH_LINK = Path("../../search/current")  # releases/<id>/pagefind -> public/search/current

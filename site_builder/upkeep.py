@@ -1,15 +1,18 @@
-"""What a build worker does after a release goes live, in background threads, so that the
-next publish does not wait for it:
+"""What a build worker does after a release goes live, so that the next publish does not
+wait for it:
 
 - copy the live release for the next build (deploy.stage_next), then prune old releases;
 - index the live release for search (search.py), which takes longer;
 - whatever else the caller asks for (the CMS's worker checks the live release for drift).
 
-Each job runs in its own thread, at most once at a time; a request that arrives while it
-runs makes it run once more afterwards (for the newest release).
+It runs in a helper process of the worker's own, forked the first time it is needed (and
+again if it died), so that the worker itself runs no thread when it forks its render
+processes. In the helper each job has a thread, and runs at most once at a time; a request
+that arrives while it runs makes it run once more afterwards (for the newest release).
 """
 
 import logging
+import multiprocessing
 import threading
 from collections.abc import Callable
 from pathlib import Path
@@ -18,10 +21,70 @@ from . import deploy
 from .search import update_search_index
 
 logger = logging.getLogger(__name__)
+Work = Callable[[], object]
+
+
+class Upkeep:
+    def __init__(
+        self,
+        public: Path,
+        also: dict[str, Work] | None = None,
+        before_fork: Callable[[], None] | None = None,
+    ):
+        """`also` names more jobs; `before_fork` runs just before the helper is forked (the
+        CMS closes its database connections there: a connection must not be shared)."""
+        self.public, self.also, self.before_fork = Path(public), also or {}, before_fork
+        self.process: multiprocessing.Process | None = None
+        self._sender = None
+
+    def after_release(self) -> None:
+        """Ask the helper to see to the live release. Call it when this process runs no
+        other thread (between builds): it may fork the helper."""
+        if self.process is None or not self.process.is_alive():
+            self._start()
+        try:
+            self._sender.send("release")
+        except OSError:  # the helper died just now
+            self._start()
+            self._sender.send("release")
+
+    def _start(self) -> None:
+        if self.before_fork is not None:
+            self.before_fork()
+        context = multiprocessing.get_context("fork")
+        receiver, sender = context.Pipe(duplex=False)
+        self.process = context.Process(
+            target=_helper,
+            args=(receiver, sender, self.public, self.also),
+            name="upkeep",
+            daemon=True,
+        )
+        self.process.start()
+        receiver.close()
+        if self._sender is not None:
+            self._sender.close()
+        self._sender = sender
+
+
+def _helper(receiver, sender, public: Path, also: dict[str, Work]) -> None:
+    """The helper process: run the jobs whenever asked, until the worker is gone."""
+    sender.close()  # the worker's end: with it closed here, the worker's exit ends the helper
+    jobs = [
+        _Job("stage-next-release", lambda: (deploy.stage_next(public), deploy.prune(public))),
+        _Job("search-index", lambda: update_search_index(public)),
+        *(_Job(name, work) for name, work in also.items()),
+    ]
+    while True:
+        try:
+            receiver.recv()
+        except EOFError:  # the worker stopped
+            return
+        for job in jobs:
+            job.request()
 
 
 class _Job:
-    def __init__(self, name: str, work: Callable[[], object]):
+    def __init__(self, name: str, work: Work):
         self.name, self.work = name, work
         self.wanted = threading.Event()
         self.thread: threading.Thread | None = None
@@ -40,17 +103,3 @@ class _Job:
                 self.work()
             except Exception:
                 logger.exception("%s failed; it runs again after the next build", self.name)
-
-
-class Upkeep:
-    def __init__(self, public: Path, also: dict[str, Callable[[], object]] | None = None):
-        public = Path(public)
-        self.jobs = [
-            _Job("stage-next-release", lambda: (deploy.stage_next(public), deploy.prune(public))),
-            _Job("search-index", lambda: update_search_index(public)),
-            *(_Job(name, work) for name, work in (also or {}).items()),
-        ]
-
-    def after_release(self) -> None:
-        for job in self.jobs:
-            job.request()

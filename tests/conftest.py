@@ -164,6 +164,10 @@ def worker_env(site, settings, tmp_path) -> dict:
         "BUILD_API_URL": settings.BUILD_API_URL,
         "PUBLIC_SITE_URL": SITE_URL,
         "PYTHONUNBUFFERED": "1",
+        # A worker forks (its upkeep helper, its render processes) only while it runs no
+        # other thread: Python warns if it does, and `worker` fails the test on that.
+        "PYTHONWARNINGS": "always:This process:DeprecationWarning",
+        "BUILD_PARALLEL_FROM": "1",  # the sample's full builds fork their render processes
     }
 
 
@@ -172,6 +176,7 @@ def worker(worker_env, tmp_path):
     running = Worker(worker_env, tmp_path / "worker.log")
     yield running
     running.kill()
+    assert "is multi-threaded, use of fork()" not in running.output(), running.output()[-2000:]
 
 
 @pytest.fixture

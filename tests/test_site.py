@@ -2,9 +2,11 @@
 deployed atomically."""
 
 import json
+import os
 import subprocess
 import sys
 import tempfile
+import threading
 import xml.etree.ElementTree as ET
 from contextlib import contextmanager
 from pathlib import Path
@@ -18,6 +20,8 @@ from content_export.snapshot import Snapshot
 from site_builder import deploy
 from site_builder.build import BuildError, build
 from site_builder.checks import check_release, parse_errors
+from site_builder.upkeep import Upkeep
+from tests.builds import wait_for
 
 REPO = Path(__file__).resolve().parent.parent
 SITE = "https://solutions.example.org"
@@ -306,3 +310,26 @@ def test_forked_render_processes_write_what_one_process_writes(snapshot, tmp_pat
     assert guarded == ["forking"]
     assert _files(one.release) == _files(two.release)
     assert set(Path(tempfile.gettempdir()).glob("pelican-content-*")) == temporary  # none left
+
+
+def test_upkeep_runs_in_a_helper_process_and_leaves_the_worker_without_threads(snapshot, tmp_path):
+    public = tmp_path / "public"
+    result = build(snapshot, public, site_url=SITE, search=False, prune=False)
+    threads = threading.active_count()
+    forks = []
+    upkeep = Upkeep(public, also={"mark": lambda: (tmp_path / "marked").touch()})
+    upkeep.before_fork = lambda: forks.append("fork")
+    upkeep.after_release()
+    upkeep.after_release()  # the same helper serves every release
+    wait_for(lambda: (public / "releases" / f".next-{result.build_id}").is_dir(), 60, "the copy")
+    wait_for(lambda: (public / "search" / "current").exists(), 120, "the search index")
+    wait_for(lambda: (tmp_path / "marked").exists(), 10, "the caller's own job")
+    assert threading.active_count() == threads  # the jobs' threads are in the helper
+    assert forks == ["fork"] and upkeep.process.pid != os.getpid()
+
+    upkeep.process.kill()  # a helper that died is started again
+    upkeep.process.join()
+    (tmp_path / "marked").unlink()
+    upkeep.after_release()
+    wait_for(lambda: (tmp_path / "marked").exists(), 10, "the job in a new helper")
+    assert forks == ["fork", "fork"]

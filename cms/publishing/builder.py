@@ -6,6 +6,7 @@ import functools
 from pathlib import Path
 
 from django.conf import settings
+from django.db import connections
 
 from content_export.export import export
 from site_builder.build import BuildResult, WarmState
@@ -23,7 +24,11 @@ class SiteBuilder:
     def __init__(self, public: Path):
         self.public = Path(public)
         self.state = WarmState()
-        self.upkeep = Upkeep(self.public, also={"verify-site": verify_live_build})
+        self.upkeep = Upkeep(
+            self.public,
+            also={"verify-site": verify_live_build},
+            before_fork=connections.close_all,  # the helper opens its own
+        )
 
     def publish(self, *, full: bool, fork_guard: ForkGuard) -> BuildResult:
         export(settings.BUILD_API_URL, self.public / "snapshot", full=full)
