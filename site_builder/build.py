@@ -219,12 +219,7 @@ def _build(snapshot: Path, public: Path, options: _Options) -> BuildResult:
         deploy.write_keys(
             public,
             build_id,
-            {
-                "site": renderer.site_key,
-                "files": keys,
-                "hashes": written.hashes,
-                "record": release_record(content),
-            },
+            {"site": renderer.site_key, "files": keys, "hashes": written.hashes},
             state.keys,
         )
         release = releases / build_id
@@ -233,6 +228,7 @@ def _build(snapshot: Path, public: Path, options: _Options) -> BuildResult:
         deploy.remove_tree(staging)
         raise
     deploy.activate(public, build_id)
+    deploy.write_record(public, build_id, release_record(content))  # for the drift check
     return BuildResult(
         build_id,
         release,

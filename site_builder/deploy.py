@@ -77,6 +77,7 @@ def prune(public: Path, keep: int = KEEP) -> list[str]:
     old = [b for b in releases(public)[:-keep] if b != live]
     for build_id in old:
         _keys_file(public, build_id).unlink(missing_ok=True)
+        _record_file(public, build_id).unlink(missing_ok=True)
         remove_tree(releases_dir(public) / build_id)
     for trash in releases_dir(public).glob(".trash-*"):
         remove_tree(trash)
@@ -179,6 +180,22 @@ def read_keys(public: Path, build_id: str, remembered: dict | None = None) -> di
         return json.loads(path.read_text())
     except (OSError, ValueError):
         return {}
+
+
+def _record_file(public: Path, build_id: str) -> Path:
+    return releases_dir(public) / f"{build_id}.record.json"
+
+
+def write_record(public: Path, build_id: str, record: dict) -> None:
+    """What a release was built from (see verify.py), beside it, not served."""
+    _record_file(public, build_id).write_text(json.dumps(record, separators=(",", ":")))
+
+
+def read_record(public: Path, build_id: str) -> dict | None:
+    try:
+        return json.loads(_record_file(public, build_id).read_text())
+    except (OSError, ValueError):
+        return None
 
 
 def rollback(public: Path, build_id: str | None = None) -> str:

@@ -75,16 +75,16 @@ def write_release(
     site_key = renderer.site_key
     keys, hashes, sitemap, to_render = {}, {}, [], []
     for item in renderer.outputs():
-        key = item.key(site_key)
-        keys[item.save_as] = [item.url, key]
+        key, name = item.key(site_key), item.save_as
+        keys[name] = [item.url, key]
         if item.in_sitemap:
             sitemap.append(item.url)
-        if old_keys.get(item.save_as, [None, None])[1] != key:
+        if old_keys.get(name, (None, None))[1] != key:
             to_render.append(item)
             continue
         if reuse is not None:
-            _link(reuse / item.save_as, folder / item.save_as)
-        hashes[item.save_as] = old_hashes.get(item.save_as) or _file_digest(folder / item.save_as)
+            _link(reuse / name, folder / name)
+        hashes[name] = old_hashes.get(name) or _file_digest(folder / name)
     for name in old_keys.keys() - keys.keys():  # pages gone since the previous release
         _remove(folder, name)
     extras = extra_files(renderer, sitemap)
@@ -176,14 +176,14 @@ def _render(
 ) -> tuple[list[str], dict[str, str]]:
     problems, hashes, parsed_kinds = [], {}, set()
     for item in items:
-        text = renderer.render(env, item)
-        kind = kind_of(item.save_as)
+        text, name = renderer.render(env, item), item.save_as
+        kind = kind_of(name)
         parse = strict and kind not in parsed_kinds
         parsed_kinds.add(kind)
-        problems += check_page("/" + item.save_as, text, known, parse=parse)
+        problems += check_page("/" + name, text, known, parse=parse)
         data = text.encode()
-        _write(folder / item.save_as, data)
-        hashes[item.save_as] = digest(data)
+        _write(folder / name, data)
+        hashes[name] = digest(data)
     return problems, hashes
 
 

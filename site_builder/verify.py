@@ -4,9 +4,10 @@
 - what it was built from equals what the CMS says is public now (`Expected`): the same
   pages, each as last published, the same redirects, the same organisations and sources.
 
-Each build records what it was built from (`release_record`) and the hash of every file
-it wrote, beside the release (deploy.write_keys). The CMS's `verify_site` command and the
-build worker, after each release goes live, run `drift`. No Django here.
+Each build records the hash of every file it wrote (deploy.write_keys) and what it was
+built from (`release_record`, deploy.write_record), beside the release. The CMS's
+`verify_site` command and the build worker, after each release goes live, run `drift`.
+No Django here.
 """
 
 import hashlib
@@ -55,27 +56,30 @@ def release_record(content: SiteContent) -> dict:
     }
 
 
-def drift(public: Path, expected: Expected | None = None) -> list[str]:
+def drift(public: Path, expected: Expected | None = None, seen: dict | None = None) -> list[str]:
     """Every difference between the live release and what it should hold; [] if none.
-    Without `expected`, only the files are checked."""
+    Without `expected`, only the files are checked. `seen` remembers the files hashed
+    before (by inode, modification time and size), so that a checker that runs after
+    every build hashes only the files that changed."""
     live = deploy.current(public)
     if live is None:
         return ["no release is live"]
-    keys = deploy.read_keys(public, live)
-    if "hashes" not in keys or "record" not in keys:
+    hashes = deploy.read_keys(public, live).get("hashes")
+    record = deploy.read_record(public, live)
+    if hashes is None or record is None:
         return [f"release {live} has no record to check against: build the site again"]
-    problems = file_drift(deploy.releases_dir(public) / live, keys["hashes"])
+    problems = file_drift(deploy.releases_dir(public) / live, hashes, seen)
     if expected is not None:
-        problems += content_drift(keys["record"], expected)
+        problems += content_drift(record, expected)
     return problems
 
 
-def file_drift(release: Path, hashes: dict[str, str]) -> list[str]:
-    problems = []
+def file_drift(release: Path, hashes: dict[str, str], seen: dict | None = None) -> list[str]:
+    problems, seen, used = [], {} if seen is None else seen, {}
     for name, recorded in sorted(hashes.items()):
+        path = release / name
         try:
-            with open(release / name, "rb") as handle:
-                actual = hashlib.file_digest(handle, "sha256").hexdigest()
+            actual = _digest(path, seen, used)
         except FileNotFoundError:
             problems.append(f"missing file: /{name}")
             continue
@@ -83,7 +87,22 @@ def file_drift(release: Path, hashes: dict[str, str]) -> list[str]:
             problems.append(f"altered file: /{name} is not what the build wrote")
     for name in sorted(_files(release) - hashes.keys()):
         problems.append(f"unknown file: /{name} was not written by the build")
+    seen.clear()  # remember the files of this release only
+    seen.update(used)
     return problems
+
+
+def _digest(path: Path, seen: dict, used: dict) -> str:
+    """The file's SHA-256, or the one found before if it is the same file, unchanged (a
+    file a release shares with the one before it is the same inode: a hard link)."""
+    stat = os.stat(path)
+    signature = (stat.st_ino, stat.st_mtime_ns, stat.st_size)
+    known = seen.get(signature)
+    if known is None:
+        with open(path, "rb") as handle:
+            known = hashlib.file_digest(handle, "sha256").hexdigest()
+    used[signature] = known
+    return known
 
 
 def _files(release: Path) -> set[str]:

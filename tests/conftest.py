@@ -167,7 +167,8 @@ def worker_env(site, settings, tmp_path) -> dict:
         # A worker forks (its upkeep helper, its render processes) only while it runs no
         # other thread: Python warns if it does, and `worker` fails the test on that.
         "PYTHONWARNINGS": "always:This process:DeprecationWarning",
-        "BUILD_PARALLEL_FROM": "1",  # the sample's full builds fork their render processes
+        "BUILD_PARALLEL_FROM": "1",
+        "BUILD_VERIFY_DELAY_SECONDS": "0.5",  # the sample's full builds fork their render processes
     }
 
 

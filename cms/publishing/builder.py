@@ -26,7 +26,7 @@ class SiteBuilder:
         self.state = WarmState()
         self.upkeep = Upkeep(
             self.public,
-            also={"verify-site": verify_live_build},
+            also={"verify-site": functools.partial(verify_live_build, seen={})},
             before_fork=connections.close_all,  # the helper opens its own
         )
 

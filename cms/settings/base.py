@@ -168,6 +168,8 @@ BUILD_HEARTBEAT_SECONDS = 2.0
 BUILD_STALE_SECONDS = float(os.environ.get("BUILD_STALE_SECONDS", 30))
 # How often each build worker publishes scheduled pages and picks up lost builds.
 BUILD_UPKEEP_SECONDS = float(os.environ.get("BUILD_UPKEEP_SECONDS", 30))
+# The drift check after a build waits for publishing to be quiet this long.
+BUILD_VERIFY_DELAY_SECONDS = float(os.environ.get("BUILD_VERIFY_DELAY_SECONDS", 5))
 # The change log (/api/v2/changes/) keeps this many days; an exporter whose snapshot is
 # older reads everything again.
 SITE_CHANGES_KEEP_DAYS = float(os.environ.get("SITE_CHANGES_KEEP_DAYS", 30))
