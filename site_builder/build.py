@@ -183,27 +183,18 @@ def _build(snapshot: Path, public: Path, options: _Options) -> BuildResult:
     incremental = not options.full and previous_keys.get("site") == renderer.site_key
     try:
         if incremental:
-            old, old_hashes = previous_keys["files"], previous_keys.get("hashes", {})
-            if deploy.take_staged(public, previous, staging):  # a copy of the live release
-                written = write_release(
-                    renderer,
-                    state.environment(renderer),
-                    staging,
-                    old_keys=old,
-                    old_hashes=old_hashes,
-                    strict=False,
-                )
-            else:
+            staged = deploy.take_staged(public, previous, staging)  # a copy of the live one
+            if not staged:
                 staging.mkdir()
-                written = write_release(
-                    renderer,
-                    state.environment(renderer),
-                    staging,
-                    old_keys=old,
-                    old_hashes=old_hashes,
-                    reuse=releases / previous,
-                    strict=False,
-                )
+            written = write_release(
+                renderer,
+                state.environment(renderer),
+                staging,
+                old_keys=previous_keys["files"],
+                old_hashes=previous_keys.get("hashes", {}),
+                reuse=None if staged else releases / previous,
+                strict=False,
+            )
         else:
             written = _render_with_pelican(content, staging, options)
         if written.problems:
