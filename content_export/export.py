@@ -1,5 +1,6 @@
 """Export the CMS's public content into a snapshot, incrementally by default."""
 
+import re
 import sys
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -160,7 +161,9 @@ class _Run:
         known = self.images.get(url)
         if known and self.snapshot.has_file(known):
             return known
-        extension = PurePosixPath(urlsplit(url).path).suffix.lower() or ".bin"
+        extension = PurePosixPath(urlsplit(url).path).suffix.lower()
+        if not re.fullmatch(r"\.[a-z0-9]{1,10}", extension):
+            extension = ".bin"  # the name never holds what the address made up
         name = self.snapshot.write_image(self.client.get_bytes(url), extension)
         self.images[url] = name
         self.downloaded += 1

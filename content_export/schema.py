@@ -48,9 +48,19 @@ class Model(BaseModel):
     model_config = ConfigDict(extra="allow")
 
 
+def page_url(url: str) -> str:
+    """A page's address: http(s), with a safe path that ends in "/" (the page's folder)."""
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.netloc:
+        raise ValueError(f"{url!r} is not an http(s) address")
+    if not site_path(parts.path).endswith("/") or parts.query or parts.fragment:
+        raise ValueError(f"{url!r}: a page's address is a folder, ending in /")
+    return url
+
+
 class Meta(Model):
     type: str
-    html_url: str
+    html_url: Annotated[str, AfterValidator(page_url)]
     slug: str
     first_published_at: datetime | None = None
     last_published_at: datetime | None = None

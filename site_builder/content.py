@@ -6,6 +6,7 @@ Knows only the snapshot format (see README); no Django, no Pelican.
 
 import hashlib
 import json
+import re
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
@@ -14,7 +15,7 @@ from typing import NamedTuple
 from pelican.settings import DEFAULT_CONFIG
 from pelican.utils import slugify as pelican_slugify
 
-from content_export.schema import SCHEMA_VERSION
+from content_export.schema import SCHEMA_VERSION, site_path, validate_redirects
 from content_export.snapshot import read_json
 
 SOLUTION = "solutions.SolutionPage"
@@ -128,8 +129,8 @@ def load(
     for entry in manifest["pages"].values():
         if entry["id"] in replaced:
             continue
-        path = folder + entry["file"]
-        document = read[path] = documents.get(path) or _read(path)
+        path = folder + str(entry["file"])
+        document = read[path] = documents.get(path) or _read(root, entry)
         page = dict(document)  # derived fields (url, sector_pages, …) go on the copy
         pages.append(page)
         hashes[page["id"]] = entry["content_hash"]
@@ -151,16 +152,43 @@ def load(
     _link_sectors(content)
     content.organisations = _organisations(content.solutions)
     content.tags = _tags(content.solutions)
-    content.redirects = _redirects(manifest.get("redirects", []), content)
+    try:
+        redirects = validate_redirects(manifest.get("redirects", []))
+    except ValueError as error:
+        raise SnapshotError(f"{root / 'manifest.json'}: {error}") from None
+    content.redirects = _redirects(redirects, content)
+    for name in manifest["images"].values():
+        if not _IMAGE_FILE.fullmatch(str(name)):
+            raise SnapshotError(f"{root / 'manifest.json'}: {name!r} is not an image file name")
     return content
 
 
-def _read(path: str) -> dict:
+# The snapshot's own file names (content_export/snapshot.py): nothing else is read.
+_PAGE_FILE = re.compile(r"pages/\d+-[0-9a-f]{16}\.json")
+_IMAGE_FILE = re.compile(r"images/[0-9a-f]{32}(\.[A-Za-z0-9]{1,10})?")
+
+
+def _read(root: Path, entry: dict) -> dict:
+    """A page document of the snapshot, checked: its file is one of the snapshot's own, and
+    its URL path stays on the site (the snapshot is input like any other)."""
+    if not _PAGE_FILE.fullmatch(str(entry.get("file"))):
+        raise SnapshotError(
+            f"{root / 'manifest.json'}: page {entry.get('id')}: {entry.get('file')!r} is not "
+            "a page file of the snapshot"
+        )
+    path = root / entry["file"]
     try:
         with open(path, "rb") as handle:
-            return json.loads(handle.read())
-    except (OSError, ValueError) as error:
-        raise SnapshotError(f"{path}: cannot be read ({error})") from None
+            document = json.loads(handle.read())
+        url = document["meta"]["url_path"]
+    except (OSError, ValueError, KeyError, TypeError) as error:
+        raise SnapshotError(f"{path}: cannot be read ({error!r})") from None
+    try:
+        if not site_path(url).endswith("/"):
+            raise ValueError(f"{url!r} does not end in /")
+    except ValueError as error:
+        raise SnapshotError(f"{path}: meta.url_path: {error}") from None
+    return document
 
 
 def _link_sectors(content: SiteContent) -> None:

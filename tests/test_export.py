@@ -18,7 +18,7 @@ from cms.publishing.models import SiteChange
 from cms.solutions.models import SolutionPage
 from content_export.client import ApiClient, ExportError
 from content_export.export import export
-from content_export.schema import SCHEMA_VERSION
+from content_export.schema import SCHEMA_VERSION, InvalidPage, validate_page
 from content_export.snapshot import Snapshot
 from tests.fake_api import FakeApi
 
@@ -138,6 +138,18 @@ def test_failed_export_leaves_the_previous_snapshot_whole(api_url, tmp_path):
         assert fake.hits.count(f"/api/v2/pages/{page_id}/") == 4  # first try and 3 retries
     assert (tmp_path / "manifest.json").read_bytes() == before
     assert _snapshot_is_whole(tmp_path)
+
+
+@pytest.mark.parametrize(
+    "html_url",
+    ["http://cms.example.org/../../outside/", "javascript:alert(1)//", "http://x/a/../b/"],
+)
+def test_a_page_whose_address_leaves_the_site_is_refused_with_its_field_named(api_url, html_url):
+    page = ApiClient(api_url).get_json("pages/", {"type": "solutions.SolutionPage", "fields": "*"})
+    document = page["items"][0]
+    document["meta"]["html_url"] = html_url
+    with pytest.raises(InvalidPage, match=r"field meta.html_url"):
+        validate_page(document)
 
 
 def test_the_change_log_forgets_old_entries_and_an_older_snapshot_is_read_again(api_url, tmp_path):

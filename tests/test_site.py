@@ -144,6 +144,44 @@ def test_failed_build_leaves_the_live_release_untouched(public, snapshot):
     )
 
 
+@pytest.mark.parametrize(
+    "break_it, named",
+    [
+        ("url", "url_path"),
+        ("file", "is not a page file of the snapshot"),
+        ("redirect", "redirect 0"),
+        ("image", "is not an image file name"),
+    ],
+)
+def test_a_snapshot_that_points_outside_the_site_fails_the_build_and_writes_nothing(
+    public, snapshot, tmp_path, break_it, named
+):
+    """The snapshot is input like any other: paths in it that would leave the release (or
+    the snapshot) stop the build before anything is written, with the file named."""
+    live, outside = deploy.current(public), tmp_path / "outside"
+    manifest = _manifest(snapshot)
+    entry = next(e for e in manifest["pages"].values() if e["url_path"].endswith("/cargo-bikes/"))
+    if break_it == "url":
+        document = json.loads((snapshot / entry["file"]).read_text())
+        document["meta"]["url_path"] = "/../../outside/"
+        entry["file"], entry["content_hash"] = Snapshot(snapshot).write_page(
+            document["id"], document
+        )
+    elif break_it == "file":
+        entry["file"] = "../../outside/x.json"
+    elif break_it == "redirect":
+        manifest["redirects"] = [
+            {"old_path": "/../../outside", "page": entry["id"], "link": None, "permanent": True}
+        ]
+    else:
+        manifest["images"]["https://cms.example.org/x.webp"] = "images/../../outside.webp"
+    (snapshot / "manifest.json").write_text(json.dumps(manifest))
+    with pytest.raises(BuildError, match=named):
+        build(snapshot, public, site_url=SITE)
+    assert deploy.current(public) == live and deploy.releases(public) == [live]
+    assert not outside.exists()
+
+
 def test_rollback_switches_back_instantly(public, snapshot):
     first = deploy.current(public)
     second = build(snapshot, public).build_id

@@ -48,8 +48,10 @@ def public_redirects() -> list[dict]:
     string, or whose path is not a plain site path, are left out (a static site cannot
     serve them)."""
     found = []
-    live = set(Page.objects.live().public().values_list("pk", flat=True))
-    for redirect in Redirect.objects.order_by("old_path"):
+    redirects = list(Redirect.objects.order_by("old_path"))
+    targets = {r.redirect_page_id for r in redirects if r.redirect_page_id is not None}
+    live = set(Page.objects.live().public().filter(pk__in=targets).values_list("pk", flat=True))
+    for redirect in redirects:
         try:
             old_path = site_path(redirect.old_path)
             link = redirect_target(redirect.redirect_link) if redirect.redirect_link else None
