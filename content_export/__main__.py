@@ -6,7 +6,7 @@ import time
 from pathlib import Path
 
 from .client import ExportError
-from .export import export
+from .export import MEDIA_ORIGIN_HELP, export
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -19,10 +19,11 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--out", required=True, type=Path, help="the snapshot folder")
     parser.add_argument("--full", action="store_true", help="re-read every page, not only changes")
+    parser.add_argument("--media-origin", help=MEDIA_ORIGIN_HELP)
     args = parser.parse_args(argv)
     started = time.perf_counter()
     try:
-        result = export(args.api, args.out, full=args.full)
+        result = export(args.api, args.out, full=args.full, media_origin=args.media_origin)
     except ExportError as error:
         print(
             f"export failed: {error}\nThe previous snapshot in {args.out} is unchanged.",

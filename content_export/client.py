@@ -6,11 +6,13 @@ import threading
 from collections.abc import Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
-from urllib.parse import urljoin
+from urllib.parse import urljoin, urlsplit
 
 import requests
 from requests.adapters import HTTPAdapter
 from urllib3.util.retry import Retry
+
+from .images import MAX_IMAGE_BYTES, image_extension
 
 
 class ExportError(Exception):
@@ -22,11 +24,32 @@ class ExportError(Exception):
         self.status = status
 
 
+def origin(url: str) -> tuple[str, str, int | None]:
+    """Scheme, host and port of an address (the port made explicit)."""
+    parts = urlsplit(url)
+    default = {"http": 80, "https": 443}.get(parts.scheme)
+    try:
+        port = parts.port or default
+    except ValueError:
+        port = None
+    return parts.scheme, (parts.hostname or ""), port
+
+
 class ApiClient:
+    """`media_origin`: where images may be fetched from besides the API's own host (media
+    on S3 or a CDN). Nothing is fetched from anywhere else."""
+
     def __init__(
-        self, base_url: str, *, retries: int = 3, timeout: float = 30.0, concurrency: int = 4
+        self,
+        base_url: str,
+        *,
+        retries: int = 3,
+        timeout: float = 30.0,
+        concurrency: int = 4,
+        media_origin: str | None = None,
     ):
         self.base_url = base_url.rstrip("/") + "/"
+        self.origins = {origin(self.base_url)} | ({origin(media_origin)} if media_origin else set())
         self.timeout = (5.0, timeout)
         self.retries = retries
         self.concurrency = concurrency  # requests at once in get_all_json
@@ -57,12 +80,12 @@ class ApiClient:
         """A path relative to the API (“pages/”) or to its host (“/media/…”)."""
         return urljoin(self.base_url, path)
 
-    def get(self, path: str, params: dict | None = None) -> requests.Response:
+    def get(self, path: str, params: dict | None = None, **options) -> requests.Response:
         url = self.url(path)
         with self._count_lock:
             self.request_count += 1
         try:
-            response = self.session.get(url, params=params, timeout=self.timeout)
+            response = self.session.get(url, params=params, timeout=self.timeout, **options)
         except requests.RequestException as error:
             raise ExportError(
                 f"GET {url}: the CMS could not be reached after {self.retries + 1} tries ({error})"
@@ -87,11 +110,34 @@ class ApiClient:
                 f"GET {response.url} did not answer JSON (got {response.text[:80]!r})"
             ) from None
 
-    def get_bytes(self, path: str) -> bytes:
-        response = self.get(path)
-        if not response.ok:
-            raise ExportError(f"GET {response.url} answered {response.status_code}")
-        return response.content
+    def get_image(self, path: str) -> tuple[bytes, str]:
+        """An image's bytes and its file extension. Only from the API's host or the media
+        origin, never through a redirect, at most MAX_IMAGE_BYTES, and only a raster image."""
+        url = self.url(path)
+        if origin(url) not in self.origins:
+            raise ExportError(
+                f"{url}: images are fetched only from the CMS's own host or the media origin "
+                "(BUILD_MEDIA_ORIGIN); this address is elsewhere"
+            )
+        with self.get(url, stream=True, allow_redirects=False) as response:
+            if response.is_redirect:
+                raise ExportError(
+                    f"GET {url} answered a redirect to {response.headers.get('Location')!r}; "
+                    "images are not fetched through redirects"
+                )
+            if not response.ok:
+                raise ExportError(f"GET {url} answered {response.status_code}")
+            data = bytearray()
+            for chunk in response.iter_content(1 << 16):
+                data += chunk
+                if len(data) > MAX_IMAGE_BYTES:
+                    raise ExportError(f"GET {url}: larger than {MAX_IMAGE_BYTES} bytes")
+        extension = image_extension(data)
+        if extension is None:
+            raise ExportError(
+                f"GET {url}: not a JPEG, PNG, GIF, WebP or AVIF image (got {bytes(data[:40])!r})"
+            )
+        return bytes(data), extension
 
     def get_all_json(
         self, calls: Iterable[tuple[str, dict | None]], *, allow_404: bool = False

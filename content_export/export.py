@@ -1,11 +1,10 @@
 """Export the CMS's public content into a snapshot, incrementally by default."""
 
-import re
 import sys
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from pathlib import Path, PurePosixPath
+from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -20,6 +19,9 @@ LISTING_LIMIT = 500
 # transaction was still open when the last export asked is not missed. Changes already seen
 # in that window are remembered in the manifest and not fetched twice.
 CHANGES_OVERLAP = timedelta(seconds=10)
+MEDIA_ORIGIN_HELP = (
+    "where images may come from besides the API's host, e.g. https://media.example.org"
+)
 META_KEYS = ("type", "slug", "html_url", "first_published_at", "last_published_at")
 
 
@@ -34,10 +36,16 @@ class ExportResult:
 
 
 def export(
-    api_url: str, out: Path, *, full: bool = False, client: ApiClient | None = None
+    api_url: str,
+    out: Path,
+    *,
+    full: bool = False,
+    client: ApiClient | None = None,
+    media_origin: str | None = None,
 ) -> ExportResult:
-    """Bring the snapshot in `out` up to date with the API at `api_url` (…/api/v2/)."""
-    client = client or ApiClient(api_url)
+    """Bring the snapshot in `out` up to date with the API at `api_url` (…/api/v2/).
+    Images come from the API's host, or from `media_origin` (media on S3 or a CDN)."""
+    client = client or ApiClient(api_url, media_origin=media_origin)
     snapshot = Snapshot(out)
     with snapshot.locked():
         previous = None if full else snapshot.read_manifest()
@@ -129,7 +137,11 @@ class _Run:
         except InvalidPage as error:
             raise ExportError(f"the API gave an unexpected page: {error}") from None
         document = normalise(data)
-        self.attach_images(document)
+        try:
+            self.attach_images(document)
+        except ExportError as error:
+            where = f"page {document['id']} ({document['meta']['html_url']})"
+            raise ExportError(f"{where}: {error}") from None
         name, digest = self.snapshot.write_page(document["id"], document)
         self.pages[str(document["id"])] = {
             "id": document["id"],
@@ -161,10 +173,7 @@ class _Run:
         known = self.images.get(url)
         if known and self.snapshot.has_file(known):
             return known
-        extension = PurePosixPath(urlsplit(url).path).suffix.lower()
-        if not re.fullmatch(r"\.[a-z0-9]{1,10}", extension):
-            extension = ".bin"  # the name never holds what the address made up
-        name = self.snapshot.write_image(self.client.get_bytes(url), extension)
+        name = self.snapshot.write_image(*self.client.get_image(url))
         self.images[url] = name
         self.downloaded += 1
         return name

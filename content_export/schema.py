@@ -12,7 +12,7 @@ from urllib.parse import urlsplit
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 
 # A path on the public site: no "." or ".." segment, nothing a web server or its
 # configuration would read as syntax (quotes, "$", braces, ";", backslashes, whitespace).

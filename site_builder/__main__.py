@@ -6,7 +6,7 @@ import sys
 from pathlib import Path
 
 from content_export.client import ExportError
-from content_export.export import export
+from content_export.export import MEDIA_ORIGIN_HELP, export
 
 from . import deploy
 from .build import DEFAULT_SITE_URL, BuildError, build
@@ -31,6 +31,7 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--theme", default="default")
     p.add_argument("--site-url", default=DEFAULT_SITE_URL)
     p.add_argument("--full", action="store_true", help="re-export everything")
+    p.add_argument("--media-origin", help=MEDIA_ORIGIN_HELP)
 
     s = commands.add_parser("serve", help="serve OUT/current")
     s.add_argument("--out", default=Path("public"), type=Path)
@@ -62,7 +63,9 @@ def main(argv: list[str] | None = None) -> int:
             snapshot = args.snapshot
             if args.command == "publish":
                 snapshot = snapshot or args.out / "snapshot"
-                exported = export(args.api, snapshot, full=args.full)
+                exported = export(
+                    args.api, snapshot, full=args.full, media_origin=args.media_origin
+                )
                 print(
                     f"{exported.mode} export: {exported.fetched} page(s) fetched,"
                     f" {exported.removed} removed"

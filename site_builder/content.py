@@ -6,6 +6,7 @@ Knows only the snapshot format (see README); no Django, no Pelican.
 
 import hashlib
 import json
+import logging
 import re
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -15,6 +16,8 @@ from typing import NamedTuple
 from pelican.settings import DEFAULT_CONFIG
 from pelican.utils import slugify as pelican_slugify
 
+from content_export.images import EXTENSIONS as IMAGE_EXTENSIONS
+from content_export.richtext import safe_url
 from content_export.schema import SCHEMA_VERSION, site_path, validate_redirects
 from content_export.snapshot import read_json
 
@@ -137,6 +140,7 @@ def load(
     documents.clear()  # keep only the files of this snapshot
     documents.update(read)
     for page in replace:
+        drop_unsafe_urls(page, f"page {page['id']}")
         data = json.dumps(page, sort_keys=True)
         pages.append(json.loads(data))
         hashes[page["id"]] = hashlib.sha256(data.encode()).hexdigest()
@@ -163,9 +167,11 @@ def load(
     return content
 
 
+logger = logging.getLogger(__name__)
+
 # The snapshot's own file names (content_export/snapshot.py): nothing else is read.
 _PAGE_FILE = re.compile(r"pages/\d+-[0-9a-f]{16}\.json")
-_IMAGE_FILE = re.compile(r"images/[0-9a-f]{32}(\.[A-Za-z0-9]{1,10})?")
+_IMAGE_FILE = re.compile(r"images/[0-9a-f]{32}(" + "|".join(map(re.escape, IMAGE_EXTENSIONS)) + ")")
 
 
 def _read(root: Path, entry: dict) -> dict:
@@ -188,7 +194,31 @@ def _read(root: Path, entry: dict) -> dict:
             raise ValueError(f"{url!r} does not end in /")
     except ValueError as error:
         raise SnapshotError(f"{path}: meta.url_path: {error}") from None
+    drop_unsafe_urls(document, f"{path} ({url})")
     return document
+
+
+# The fields of a page document that hold an address the theme links to.
+_URL_FIELDS = ("url", "website", "remote_url")
+
+
+def drop_unsafe_urls(node, where: str, field: str = "") -> None:
+    """Empty every address in a page document that `safe_url` does not allow (javascript:,
+    data:, …), and say so in the build log: the theme then shows the text without a link."""
+    if isinstance(node, list):
+        for index, child in enumerate(node):
+            drop_unsafe_urls(child, where, f"{field}.{index}" if field else str(index))
+    elif isinstance(node, dict):
+        for key, value in node.items():
+            name = f"{field}.{key}" if field else key
+            if key in _URL_FIELDS and isinstance(value, str) and value:
+                if safe_url(value) is None:
+                    logger.warning(
+                        "%s: field %s: address not allowed, removed: %.80r", where, name, value
+                    )
+                    node[key] = ""
+            elif key != "renditions":  # fetched by the exporter, never linked to
+                drop_unsafe_urls(value, where, name)
 
 
 def _link_sectors(content: SiteContent) -> None:

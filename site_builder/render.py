@@ -4,6 +4,7 @@ exactly as the build would render it."""
 
 import hashlib
 import json
+import logging
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -17,11 +18,12 @@ from jinja2 import Environment, FileSystemLoader
 from markupsafe import Markup
 from pelican.settings import DEFAULT_CONFIG
 
-from content_export.richtext import clean_html
+from content_export.richtext import clean_html, dropped_links
 
 from .content import SiteContent, slugify
 from .redirects import redirect_files
 
+logger = logging.getLogger(__name__)
 ASSETS = (("css", "site.css"), ("filter_js", "filter.js"), ("search_js", "search.js"))
 RECENT = 20
 SECTION_PAGES = {
@@ -43,6 +45,10 @@ def html(value: str | None, inline: bool = False) -> Markup:
     """Content HTML, sanitised once more here: nothing executable reaches a reader.
     Cached: a summary is shown on its page, its sectors, tags and the index."""
     clean = clean_html(value or "")
+    if dropped := dropped_links(value or "", clean):
+        logger.warning(
+            "rich text: %d link(s) to an address not allowed removed: %.80r", dropped, value
+        )
     if inline and clean.startswith("<p>") and clean.endswith("</p>") and clean.count("<p>") == 1:
         clean = clean[3:-4]
     return Markup(clean)
@@ -374,7 +380,8 @@ def feed_xml(renderer: SiteRenderer) -> bytes:
             title=solution["title"],
             link=site + solution["url"],
             unique_id=site + solution["url"],
-            description=solution.get("summary", ""),
+            # Atom says the summary is HTML; a summary is text, so it goes as escaped text
+            description=escape(solution.get("summary", "")),
             updateddate=published,
             pubdate=published,
         )

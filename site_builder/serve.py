@@ -13,6 +13,18 @@ from urllib.parse import unquote, urlsplit
 
 from .redirects import read_redirects
 
+# What the browser may do with the site's pages; deploy/nginx-site.conf.template sends the same.
+SECURITY_HEADERS = {
+    "Content-Security-Policy": (
+        "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; style-src 'self'; "
+        "img-src 'self' data:; object-src 'none'; base-uri 'self'; form-action 'self'; "
+        "frame-ancestors 'none'"
+    ),
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "strict-origin-when-cross-origin",
+    "Permissions-Policy": "camera=(), microphone=(), geolocation=()",
+}
+
 
 class ReleaseHandler(SimpleHTTPRequestHandler):
     def __init__(self, *args, public: Path, **kwargs):
@@ -25,6 +37,8 @@ class ReleaseHandler(SimpleHTTPRequestHandler):
             self.send_error(404)
             return None
         status, location = _redirects(self.directory).get(path, (None, None))
+        if status is None and path.endswith("/index.html"):  # one address per page, as nginx
+            status, location = 301, path.removesuffix("index.html")
         if status is None:
             return super().send_head()
         self.send_response(status)
@@ -38,6 +52,8 @@ class ReleaseHandler(SimpleHTTPRequestHandler):
         self.send_header(
             "Cache-Control", "public, max-age=31536000, immutable" if hashed else "no-cache"
         )
+        for name, value in SECURITY_HEADERS.items():
+            self.send_header(name, value)
         super().end_headers()
 
     def send_error(self, code, message=None, explain=None):

@@ -6,14 +6,27 @@ import signal
 import subprocess
 import sys
 import time
+from datetime import UTC, datetime
 from pathlib import Path
 
 from django.db import connection
+from standardwebhooks.webhooks import Webhook
 
 from cms.publishing.models import Build
 
 REPO = Path(__file__).resolve().parent.parent
 SECRET = "whsec_" + "c2VjcmV0LWZvci10ZXN0cy1vbmx5LTEyMzQ1Njc4"  # base64 of a test secret
+
+
+def webhook_headers(body: bytes, secret=SECRET, message_id=None, when=None) -> dict[str, str]:
+    """Standard Webhooks headers that sign `body` with `secret`, as a sender makes them."""
+    message_id = message_id or f"msg_{time.monotonic_ns()}"
+    when = when or datetime.now(UTC)
+    return {
+        "webhook-id": message_id,
+        "webhook-timestamp": str(int(when.timestamp())),
+        "webhook-signature": Webhook(secret).sign(message_id, when, body.decode()),
+    }
 
 
 def wait_for(check, timeout=90, what="the condition"):

@@ -1,5 +1,6 @@
 """A tiny stand-in for the headless API, for answers the real CMS never gives (malformed
-JSON, missing fields, server errors, a hang). The happy path always uses the real CMS."""
+JSON, missing fields, server errors, a hang, hostile content). The happy path always uses
+the real CMS."""
 
 import json
 import threading
@@ -8,7 +9,8 @@ from urllib.parse import urlsplit
 
 
 class FakeApi:
-    """Serve `routes`: path → (status, body) or a callable(path) returning one."""
+    """Serve `routes`: path → (status, body[, headers]) or a callable(path with its query)
+    returning one. `hits` lists the paths asked for."""
 
     def __init__(self, routes: dict):
         self.routes = routes
@@ -20,9 +22,11 @@ class FakeApi:
                 path = urlsplit(self.path).path
                 api.hits.append(path)
                 route = api.routes.get(path, (404, {"message": "not found"}))
-                status, body = route(path) if callable(route) else route
+                status, body, *headers = route(self.path) if callable(route) else route
                 data = body if isinstance(body, bytes) else json.dumps(body).encode()
                 self.send_response(status)
+                for name, value in (headers[0] if headers else {}).items():
+                    self.send_header(name, value)
                 self.send_header("Content-Type", "application/json")
                 self.send_header("Content-Length", str(len(data)))
                 self.end_headers()
@@ -35,8 +39,12 @@ class FakeApi:
         self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
 
     @property
+    def origin(self) -> str:
+        return f"http://127.0.0.1:{self.server.server_port}"
+
+    @property
     def url(self) -> str:
-        return f"http://127.0.0.1:{self.server.server_port}/api/v2/"
+        return f"{self.origin}/api/v2/"
 
     def __enter__(self):
         self.thread.start()

@@ -4,6 +4,7 @@ production settings, two build workers (RQ on Redis when REDIS_URL is set, else 
 database queue), the preview renderer under gunicorn, and Debian's nginx with the
 project's own deploy/nginx-site.conf.template, the file the compose setup uses."""
 
+import base64
 import os
 import secrets
 import shutil
@@ -18,8 +19,9 @@ from wagtail.contrib.redirects.models import Redirect
 
 from cms.publishing.models import Build
 from cms.solutions.models import Organisation, SolutionPage
+from site_builder.serve import SECURITY_HEADERS
 from tests.browser import EDITOR, PASSPHRASE, log_in
-from tests.builds import database_url, settled, wait_for
+from tests.builds import SECRET, database_url, settled, wait_for, webhook_headers
 
 REPO = Path(__file__).resolve().parent.parent
 NGINX = shutil.which("nginx") or "/usr/sbin/nginx"
@@ -40,6 +42,7 @@ def production_env(tmp_path: Path, **extra) -> dict:
         "DJANGO_SECRET_KEY": secrets.token_urlsafe(50),
         "ALLOWED_HOSTS": "127.0.0.1,localhost",
         "SECURE_COOKIES": "0",  # plain HTTP on loopback in this test
+        "SECURE_SSL_REDIRECT": "0",
         "CMS_VAR_DIR": str(tmp_path / "var"),
         **extra,
     }
@@ -67,9 +70,34 @@ def test_production_settings_refuse_to_start_unsafe(tmp_path):
         ({"DJANGO_SECRET_KEY": "dev-only-insecure-key-change-me"}, "long random value"),
         ({"DJANGO_DEBUG": "true"}, "DJANGO_DEBUG must be off"),
         ({"ALLOWED_HOSTS": ""}, "Set ALLOWED_HOSTS"),
+        ({"ALLOWED_HOSTS": "*"}, "must name the CMS's hosts"),
+        ({"ALLOWED_HOSTS": "cms.example.org,*.example.org"}, "must name the CMS's hosts"),
+        ({"DJANGO_SECRET_KEY": "ab" * 40}, "long random value"),
+        ({"DJANGO_SECRET_KEY": secrets.token_urlsafe(30)}, "long random value"),
     ]:
         ran = _django_starts({**good, **change})
         assert ran.returncode != 0 and message in ran.stderr, (change, ran.stderr[-500:])
+
+
+def test_the_documented_production_environment_passes_the_deploy_checks(tmp_path):
+    documented = dict(
+        line.split("=", 1)
+        for line in (REPO / ".env.example").read_text().splitlines()
+        if line and not line.startswith("#")
+    )
+    documented = {name: value for name, value in documented.items() if value}
+    env = production_env(tmp_path, **documented)
+    del env["SECURE_COOKIES"], env["SECURE_SSL_REDIRECT"]  # behind TLS, as documented
+    env["BUILD_WEBHOOK_SECRET"] = "whsec_" + base64.b64encode(os.urandom(32)).decode()
+    (tmp_path / "var").mkdir()
+    ran = subprocess.run(
+        [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
+        cwd=REPO,
+        env=env,
+        capture_output=True,
+        text=True,
+    )
+    assert ran.returncode == 0 and "no issues" in ran.stdout, ran.stdout + ran.stderr
 
 
 @pytest.mark.django_db
@@ -189,6 +217,7 @@ def topology(live_server, published_sample, settings, tmp_path):
         BUILD_API_URL=f"{cms}/api/v2/",
         SITE_PUBLIC_DIR=str(public),
         PREVIEW_URL=f"http://127.0.0.1:{preview_port}/",
+        BUILD_WEBHOOK_SECRET=SECRET,
     )
     settings.SITE_PUBLIC_DIR, settings.PUBLIC_SITE_URL = public, web
     subprocess.run(
@@ -263,6 +292,12 @@ def test_the_topology_serves_builds_and_caches_like_production(topology):
     assert page.status_code == 200 and "Cargo Bikes" in page.text
     assert page.headers["Cache-Control"] == "no-cache" and page.headers.get("ETag")
     assert page.headers.get("Content-Encoding") == "gzip"
+    for name, value in SECURITY_HEADERS.items():
+        assert page.headers.get(name) == value, name
+    # one address per page: the others answer 301 to it
+    for other in ("/solutions/cargo-bikes", "/solutions/cargo-bikes/index.html"):
+        assert _location(web + other) == (301, "/solutions/cargo-bikes/"), other
+    assert _location(f"{web}/index.html?x=1") == (301, "/?x=1")
     again = requests.get(
         f"{web}/solutions/cargo-bikes/", headers={"If-None-Match": page.headers["ETag"]}, timeout=5
     )
@@ -291,6 +326,23 @@ def test_the_topology_serves_builds_and_caches_like_production(topology):
         120,
         "the edit on nginx",
     )
+    # the build webhook, through gunicorn on this database: bad input is refused with a
+    # clear answer before anything is stored; a build's status is only for signed requests
+    hook = f"{cms}/hooks/build/"
+    nul = b'{"reason": "a\\u0000b"}'
+    answer = requests.post(hook, data=nul, headers=webhook_headers(nul), timeout=5)
+    assert answer.status_code == 400 and "control character" in answer.json()["error"]
+    body = b'{"reason": "theme updated"}'
+    malformed = {**webhook_headers(body), "webhook-signature": "v1,%%%"}
+    answer = requests.post(hook, data=body, headers=malformed, timeout=5)
+    assert answer.status_code == 401 and "malformed" in answer.json()["error"]
+    answer = requests.post(hook, data=body, headers=webhook_headers(body), timeout=5)
+    assert answer.status_code == 202, answer.text
+    status_url = answer.json()["status_url"]
+    assert requests.get(status_url, timeout=5).status_code == 401
+    signed = requests.get(status_url, headers=webhook_headers(b""), timeout=5)
+    assert signed.status_code == 200 and signed.json()["build"] == answer.json()["build"]
+
     workers = {b.worker.rpartition(":")[2] for b in Build.objects.filter(status="live")}
     assert workers  # builds ran in the worker processes, not here
     assert str(os.getpid()) not in workers
@@ -304,13 +356,18 @@ def test_the_topology_serves_builds_and_caches_like_production(topology):
     old_url = organisation.site_path
     organisation.name += " Renamed"
     organisation.save()
+    # (during a reload, nginx's old workers may answer a moment longer with the old maps:
+    # the meta-refresh page of the new release, which leads to the same place)
+    wanted = {
+        f"{web}/bikes": (301, "/solutions/cargo-bikes/"),
+        f"{web}/bikes/": (301, "/solutions/cargo-bikes/"),
+        web + old_url: (301, organisation.site_path),
+    }
     wait_for(
-        lambda: _location(f"{web}/bikes") == (301, "/solutions/cargo-bikes/"),
+        lambda: all(_location(url) == answer for url, answer in wanted.items()),
         120,
-        "the redirect on nginx",
+        "the redirects on nginx",
     )
-    assert _location(f"{web}/bikes/") == (301, "/solutions/cargo-bikes/")
-    assert _location(web + old_url) == (301, organisation.site_path)
     assert requests.get(web + organisation.site_path, timeout=5).status_code == 200
 
 

@@ -16,11 +16,11 @@ from django.db import connection, transaction
 from django.utils import timezone
 from standardwebhooks.webhooks import Webhook
 
-from cms.publishing.models import Build, BuildTrigger, WebhookDelivery
+from cms.publishing.models import Build, BuildTrigger, WebhookDelivery, WebhookReceipt
 from cms.publishing.queue import request_build
 from cms.solutions.models import Organisation, SolutionPage
 from site_builder import deploy, search
-from tests.builds import SECRET, live_html, publish, settled, wait_for
+from tests.builds import live_html, publish, settled, wait_for, webhook_headers
 from tests.conftest import SITE_URL
 
 
@@ -198,14 +198,11 @@ def test_api_down_fails_the_build_cleanly_and_the_admin_shows_why(site, worker, 
     assert f"shows the release of build #{first.pk}" in page
 
 
-def _signed(body: bytes, secret=SECRET, message_id=None, when=None) -> dict:
-    message_id = message_id or f"msg_{time.monotonic_ns()}"
-    when = when or timezone.now()
-    signature = Webhook(secret).sign(message_id, when, body.decode())
+def _signed(body: bytes, **options) -> dict:
+    """webhook_headers as the Django test client takes them."""
     return {
-        "HTTP_WEBHOOK_ID": message_id,
-        "HTTP_WEBHOOK_TIMESTAMP": str(int(when.timestamp())),
-        "HTTP_WEBHOOK_SIGNATURE": signature,
+        "HTTP_" + name.upper().replace("-", "_"): value
+        for name, value in webhook_headers(body, **options).items()
     }
 
 
@@ -221,12 +218,17 @@ def test_build_webhook_refuses_every_bad_request_and_builds_for_a_good_one(site,
         (_signed(b"{not json"), b"{not json", 400, "Invalid JSON"),
         (_signed(b'{"full": "yes please"}'), b'{"full": "yes please"}', 400, "full"),
         (_signed(b"x" * 70_000), b"x" * 70_000, 413, "larger than"),
+        # text a database cannot store is refused before anything is stored
+        (_signed(b'{"reason": "a\\u0000b"}'), b'{"reason": "a\\u0000b"}', 400, "control"),
+        (_signed(body, message_id="msg\u00e9"), body, 400, "webhook-id"),
+        ({**_signed(body), "HTTP_WEBHOOK_SIGNATURE": "v1"}, body, 401, "malformed"),
+        ({**_signed(body), "HTTP_WEBHOOK_SIGNATURE": "v1,not*base64"}, body, 401, "malformed"),
     ]
     for headers, data, status, message in bad:
         response = client.post("/hooks/build/", data, content_type="application/json", **headers)
         assert response.status_code == status, (message, response.content)
         assert message in response.json()["error"]
-    assert not Build.objects.exists()
+    assert not Build.objects.exists() and not WebhookReceipt.objects.exists()
 
     headers = _signed(body)
     response = client.post("/hooks/build/", body, content_type="application/json", **headers)
@@ -234,7 +236,15 @@ def test_build_webhook_refuses_every_bad_request_and_builds_for_a_good_one(site,
     answer = response.json()
     build = Build.objects.get(pk=answer["build"])
     assert build.full and build.triggers.get().description == "Webhook: theme updated"
-    assert client.get(answer["status_url"]).json()["status"] == "pending"
+    # a build's status is for the system that asked (signed, like the hook) and editors
+    assert client.get(answer["status_url"]).status_code == 401
+    signed_get = client.get(answer["status_url"], **_signed(b""))
+    assert signed_get.json() == {
+        "build": build.pk,
+        "status": "pending",
+        "release": None,
+        "finished_at": None,
+    }
 
     replay = client.post("/hooks/build/", body, content_type="application/json", **headers)
     assert replay.status_code == 409 and "already received" in replay.json()["error"]

@@ -8,6 +8,7 @@ import hashlib
 import io
 import posixpath
 from dataclasses import dataclass, field
+from html import escape
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -31,7 +32,7 @@ from cms.solutions.models import (
     SolutionPage,
     SolutionSectorLink,
 )
-from content_export.richtext import clean_html
+from content_export.richtext import clean_html, safe_url
 
 from .markdown_source import is_relative_link, page_kind, read_page
 from .models import ImportNote
@@ -263,6 +264,10 @@ class _PageWriter:
                     ],
                 }
             case "video":
+                if safe_url(data["url"]) is None:
+                    self.unsafe_link(data["url"], data["title"] or "Video")
+                    title = escape(data["title"] or "Video")
+                    return {"type": "paragraph", "value": f"<p>{title}</p>"}
                 value = {
                     "url": data["url"],
                     "title": data["title"] or "Video",
@@ -302,6 +307,10 @@ class _PageWriter:
                 element.name = replacement
         for anchor in soup.find_all("a"):
             href = anchor.get("href", "")
+            if not is_relative_link(href) and safe_url(href) is None:
+                self.unsafe_link(href, anchor.get_text())
+                anchor.unwrap()
+                continue
             target = (
                 self.resolve(href, self.line_of(href), anchor.get_text())
                 if is_relative_link(href)
@@ -339,6 +348,15 @@ class _PageWriter:
                 f"Link “{text or href}” points to a page that does not exist: {href}",
             )
         return target
+
+    def unsafe_link(self, href: str, text: str) -> None:
+        self.note(
+            "unsafe_link",
+            self.line_of(href),
+            href,
+            f"Link “{text or href}” was removed: its address ({href[:60]}) is not allowed "
+            "on the site (only http, https, mailto and the site's own pages); its text stays",
+        )
 
     def note(self, kind: str, line: int, target: str, message: str) -> None:
         self.notes.append(

@@ -26,7 +26,7 @@ _ADMONITION = re.compile(r"^(!!!|\?\?\?\+?)[ \t]+([\w-]+)")
 _IMAGE = re.compile(r"!\[([^\]]*)\]\(\s*<?([^)\s>]+)>?(?:\s+\"[^\"]*\")?\s*\)")
 _EMPTY_IMAGE = re.compile(r"!\[([^\]]*)\]\(\s*\)")
 _LINK = re.compile(r"(?<!!)\[([^\]]*)\]\(\s*<?([^)\s>]+)>?(?:\s+\"[^\"]*\")?\s*\)")
-_HREF = re.compile(r"""href=["']([^"']+)["']""")
+_HREF = re.compile(r"""(?:href|src)=["']([^"']+)["']""")
 _ICON_SHORTCODE = re.compile(r":[a-z]+(?:-[a-z0-9]+)+:(?:\{[^}]*\})?[ \t]*")
 _CARBON_BUDGET = re.compile(
     r"^\W*([\d.]+)\W*(?:[–-]\W*([\d.]+))?\W*Gigatons will be saved from our carbon budget",

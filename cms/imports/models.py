@@ -3,12 +3,14 @@ from django.db import models
 
 class ImportNote(models.Model):
     """Something an import could not settle by itself and an editor should look at:
-    a link to a page that does not exist, or a remote image that was kept as a link."""
+    a link to a page that does not exist, a remote image that was kept as a link, or a
+    link whose address is not allowed on the site (javascript:, data:, …) and was removed."""
 
     KINDS = [
         ("broken_link", "Link to a missing page"),
         ("remote_image", "Remote image"),
         ("missing_image", "Image without a file"),
+        ("unsafe_link", "Link removed (address not allowed)"),
     ]
     page = models.ForeignKey("wagtailcore.Page", on_delete=models.CASCADE, related_name="+")
     kind = models.CharField(max_length=20, choices=KINDS)

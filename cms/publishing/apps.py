@@ -6,4 +6,4 @@ class PublishingConfig(AppConfig):
     verbose_name = "Publishing"
 
     def ready(self):
-        from . import signals  # noqa: F401  (connects the build triggers)
+        from . import checks, signals  # noqa: F401  (registers the checks, connects the triggers)

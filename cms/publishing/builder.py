@@ -31,7 +31,12 @@ class SiteBuilder:
         )
 
     def publish(self, *, full: bool, fork_guard: ForkGuard) -> BuildResult:
-        export(settings.BUILD_API_URL, self.public / "snapshot", full=full)
+        export(
+            settings.BUILD_API_URL,
+            self.public / "snapshot",
+            full=full,
+            media_origin=settings.BUILD_MEDIA_ORIGIN or None,
+        )
         return build_site(
             self.public / "snapshot",
             self.public,

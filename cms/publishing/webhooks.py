@@ -6,7 +6,9 @@ webhook-id / webhook-timestamp / webhook-signature) with BUILD_WEBHOOK_SECRET. T
 """
 
 import logging
+import re
 from datetime import timedelta
+from typing import Annotated
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
@@ -16,7 +18,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_POST
-from pydantic import BaseModel, ConfigDict, ValidationError
+from pydantic import AfterValidator, BaseModel, ConfigDict, StringConstraints, ValidationError
 from standardwebhooks.webhooks import Webhook, WebhookVerificationError
 
 from content_export.schema import first_problem
@@ -28,11 +30,27 @@ logger = logging.getLogger(__name__)
 SIGNATURE_HEADERS = ("webhook-id", "webhook-timestamp", "webhook-signature")
 
 
+# Text a database stores as it is: no NUL or other control character but tab and newline.
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
+
+
+def _plain_text(value: str) -> str:
+    if _CONTROL.search(value):
+        raise ValueError("holds a control character (NUL or the like); send plain text")
+    return value
+
+
+# A webhook-id: printable ASCII, as Standard Webhooks senders make them ("msg_…").
+_MESSAGE_ID = re.compile(r"[\x21-\x7e]{1,200}")
+# webhook-signature: one or more "v1,<base64>", separated by spaces.
+_SIGNATURES = re.compile(r"v\d+,[A-Za-z0-9+/]+={0,2}(?: v\d+,[A-Za-z0-9+/]+={0,2})*")
+
+
 class BuildHookRequest(BaseModel):
     """The body of POST /hooks/build/: {"reason": "theme updated", "full": true}."""
 
     model_config = ConfigDict(extra="forbid")
-    reason: str = ""
+    reason: Annotated[str, StringConstraints(max_length=200), AfterValidator(_plain_text)] = ""
     full: bool = False
 
 
@@ -55,15 +73,10 @@ def build_hook(request):
         return _refuse(413, f"the body is larger than {limit} bytes")
     body = request.body
     headers = {name: request.headers.get(name, "") for name in SIGNATURE_HEADERS}
-    missing = [name for name, value in headers.items() if not value]
-    if missing:
-        return _refuse(401, f"missing header(s): {', '.join(missing)} (Standard Webhooks)")
-    try:
-        Webhook(settings.BUILD_WEBHOOK_SECRET).verify(body, headers)
-    except WebhookVerificationError as error:
-        return _refuse(401, f"signature not accepted: {error}")
-    except ValueError as error:  # signed, but not JSON
-        return _refuse(400, f"body: Invalid JSON ({error})")
+    if problem := _unsigned(body, headers):
+        return problem
+    if not _MESSAGE_ID.fullmatch(headers["webhook-id"]):
+        return _refuse(400, "webhook-id: give up to 200 printable ASCII characters")
     try:
         hook = BuildHookRequest.model_validate_json(body or b"{}")
     except ValidationError as error:
@@ -93,9 +106,37 @@ def build_hook(request):
     )
 
 
+def _unsigned(body: bytes, headers: dict[str, str]) -> JsonResponse | None:
+    """None if the request is signed with BUILD_WEBHOOK_SECRET; else the answer saying why not."""
+    missing = [name for name, value in headers.items() if not value]
+    if missing:
+        return _refuse(401, f"missing header(s): {', '.join(missing)} (Standard Webhooks)")
+    try:
+        text = body.decode()
+    except UnicodeDecodeError:
+        return _refuse(400, "body: not UTF-8 text")
+    if not _SIGNATURES.fullmatch(headers["webhook-signature"]):
+        return _refuse(
+            401,
+            "webhook-signature is malformed: expected v1,<base64 signature> (Standard Webhooks)",
+        )
+    try:
+        Webhook(settings.BUILD_WEBHOOK_SECRET).verify(text, headers, json_parse=False)
+    except (WebhookVerificationError, ValueError) as error:
+        return _refuse(401, f"signature not accepted: {error}")
+    return None
+
+
 @require_GET
 def build_status(request, build_id: int):
-    """Where a build is (for the system that asked for it); no errors or internals."""
+    """Where a build is, for the system that asked for it (a request signed like the
+    webhook, with an empty body) or an editor signed in to the admin; no errors or internals."""
+    if not request.user.has_perm("wagtailadmin.access_admin"):
+        if not settings.BUILD_WEBHOOK_SECRET:
+            return _refuse(401, "sign in to the CMS to see builds")
+        headers = {name: request.headers.get(name, "") for name in SIGNATURE_HEADERS}
+        if problem := _unsigned(b"", headers):
+            return problem
     build = get_object_or_404(Build, pk=build_id)
     return JsonResponse(
         {

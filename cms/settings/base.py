@@ -158,6 +158,9 @@ if REDIS_URL:
 # Where the worker reads the public API from, and where it writes releases
 # (SITE_PUBLIC_DIR/releases/<id>/, SITE_PUBLIC_DIR/current, SITE_PUBLIC_DIR/snapshot/).
 BUILD_API_URL = os.environ.get("BUILD_API_URL", "http://127.0.0.1:8000/api/v2/")
+# Images are fetched only from the API's host, or from this origin (media on S3 or a CDN,
+# e.g. https://media.example.org).
+BUILD_MEDIA_ORIGIN = os.environ.get("BUILD_MEDIA_ORIGIN", "")
 SITE_PUBLIC_DIR = Path(os.environ.get("SITE_PUBLIC_DIR", BASE_DIR / "public"))
 SITE_THEME = os.environ.get("SITE_THEME", "default")
 BUILD_START_SECONDS = float(os.environ.get("BUILD_START_SECONDS", 0.05))

@@ -20,16 +20,32 @@ CREATE_LOCAL_ADMIN = False
 if os.environ.get("DJANGO_DEBUG", "").lower() in ("1", "true", "yes", "on"):
     raise ImproperlyConfigured("DJANGO_DEBUG must be off in production.")
 SECRET_KEY = _required("DJANGO_SECRET_KEY")
-if SECRET_KEY.startswith("dev-only") or len(SECRET_KEY) < 32:
-    raise ImproperlyConfigured("Set DJANGO_SECRET_KEY to a long random value in production.")
+# As Django's own deploy check: 50 characters or more, at least 5 different ones.
+if SECRET_KEY.startswith(("dev-only", "django-insecure")) or (
+    len(SECRET_KEY) < 50 or len(set(SECRET_KEY)) < 5
+):
+    raise ImproperlyConfigured(
+        "Set DJANGO_SECRET_KEY to a long random value in production "
+        '(python -c "import secrets; print(secrets.token_urlsafe(50))").'
+    )
 ALLOWED_HOSTS = [h.strip() for h in _required("ALLOWED_HOSTS").split(",") if h.strip()]
+if any("*" in host for host in ALLOWED_HOSTS):
+    raise ImproperlyConfigured(
+        "ALLOWED_HOSTS must name the CMS's hosts (e.g. cms.example.org,cms); a * would let "
+        "any Host header through (password-reset links, absolute URLs)."
+    )
 CSRF_TRUSTED_ORIGINS = [o for o in os.environ.get("CSRF_TRUSTED_ORIGINS", "").split(",") if o]
 
 # Behind a TLS-terminating proxy: trust its header, secure cookies, HSTS when asked for.
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = os.environ.get("SECURE_COOKIES", "1") != "0"
+# Plain HTTP is redirected to HTTPS, except what the build worker and the preview read on
+# the internal network (the public API and media) and the load balancer's health check.
+SECURE_SSL_REDIRECT = os.environ.get("SECURE_SSL_REDIRECT", "1") != "0"
+SECURE_REDIRECT_EXEMPT = [r"^healthz/$", r"^api/v2/", r"^media/"]
 SECURE_HSTS_SECONDS = int(os.environ.get("SECURE_HSTS_SECONDS", 0))
 SECURE_HSTS_INCLUDE_SUBDOMAINS = SECURE_HSTS_SECONDS > 0
+SECURE_HSTS_PRELOAD = os.environ.get("SECURE_HSTS_PRELOAD", "0") == "1"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 
 # The admin's static files from gunicorn, compressed and cached forever (WhiteNoise).

@@ -3,6 +3,8 @@ exporter can validate and the theme can render without another lookup."""
 
 from rest_framework.fields import Field
 
+from content_export.richtext import safe_url
+
 from .representation import image_representation, page_references, public_html
 
 
@@ -15,7 +17,7 @@ class CoverField(Field):
     """The cover image with its alt text and caption (source="*": the whole page)."""
 
     def to_representation(self, page):
-        remote_url = getattr(page, "cover_image_url", "")
+        remote_url = safe_url(getattr(page, "cover_image_url", "")) or ""
         if page.cover_image is None and not remote_url:
             return None
         return {
@@ -53,7 +55,7 @@ class OrganisationMentionsField(Field):
                 "slug": mention.organisation.slug,
                 "abbreviation": mention.organisation.abbreviation,
                 "kind": mention.organisation.kind,
-                "website": mention.organisation.website,
+                "website": safe_url(mention.organisation.website) or "",
                 "section": mention.section_key,
                 "role": mention.role,
                 "note": mention.note,
@@ -74,7 +76,7 @@ def _source(source) -> dict | None:
         "id": source.pk,
         "title": source.title,
         "publisher": source.publisher,
-        "url": source.url,
+        "url": safe_url(source.url) or "",
         "year": source.year,
     }
 

@@ -13,6 +13,7 @@ from wagtail.contrib.typed_table_block.blocks import TypedTableBlock
 from wagtail.images.blocks import ImageChooserBlock
 
 from cms.solutions.representation import image_representation, public_html
+from content_export.richtext import safe_url
 
 from .vocabulary import CALLOUT_KINDS, SECTION_KEYS
 
@@ -92,6 +93,11 @@ class VideoBlock(blocks.StructBlock):
     url = blocks.URLBlock(label="Video URL")
     title = blocks.CharBlock(help_text="What the video shows, for screen readers.")
     caption = RichTextBlock(features=INLINE_FEATURES, required=False)
+
+    def get_api_representation(self, value, context=None):
+        data = super().get_api_representation(value, context)
+        data["url"] = safe_url(data.get("url")) or ""  # set outside the form, it may be anything
+        return data
 
     class Meta:
         icon = "media"
