@@ -4,6 +4,7 @@ from wagtail import urls as wagtail_urls
 from wagtail.admin import urls as wagtailadmin_urls
 from wagtail.documents import urls as wagtaildocs_urls
 
+from cms.accounts.views import throttled_document_password, throttled_page_password
 from cms.api.router import api_router
 from cms.api.views import changes, redirects
 from cms.health import healthz
@@ -18,7 +19,16 @@ urlpatterns = [
     path("hooks/build/", build_hook, name="build_hook"),
     path("hooks/build/<int:build_id>/", build_status, name="build_status"),
     path("admin/", include(wagtailadmin_urls)),
+    # Wagtail's own password forms, throttled (the same addresses, matched first)
+    path(
+        "documents/authenticate_with_password/<int:restriction_id>/",
+        throttled_document_password,
+    ),
     path("documents/", include(wagtaildocs_urls)),
+    path(
+        "_util/authenticate_with_password/<int:restriction_id>/<int:page_id>/",
+        throttled_page_password,
+    ),
 ]
 
 if settings.SERVE_MEDIA:

@@ -19,7 +19,7 @@ pytestmark = pytest.mark.django_db
 def editor_client(client):
     editor = User.objects.create_user("editor", password="correct horse battery")
     editor.groups.add(Group.objects.get(name="Editors"))
-    assert client.login(username="editor", password="correct horse battery")
+    client.force_login(editor)
     return client
 
 
@@ -133,3 +133,43 @@ def test_publishing_a_form_that_autosave_got_ahead_of_keeps_one_link_per_sector(
     change = SiteChange.objects.get(page_id=page.pk, kind=SiteChange.Kind.PUBLISHED)
     trigger = BuildTrigger.objects.get(description="Published “Solar Water Heaters”")
     assert trigger.created_at >= change.created_at
+
+
+def _log_in(client, username: str, password: str):
+    return client.post(
+        "/admin/login/", {"username": username, "password": password, "next": "/admin/"}
+    )
+
+
+def test_wrong_passwords_lock_the_login_and_administrators_can_lift_it(client, admin_client):
+    from axes.models import AccessAttempt
+
+    User.objects.create_user("writer", password="correct horse battery", is_staff=True)
+    for _ in range(4):
+        assert _log_in(client, "writer", "wrong").status_code == 200  # the form again
+    locked = _log_in(client, "writer", "wrong")
+    assert locked.status_code == 429 and "Too many attempts" in locked.content.decode()
+    # now even the right password is refused, for this user from this address
+    assert _log_in(client, "writer", "correct horse battery").status_code == 429
+
+    listing = admin_client.get("/admin/login_lockouts/")
+    assert listing.status_code == 200 and "writer" in listing.content.decode()
+    AccessAttempt.objects.filter(username="writer").delete()  # what Delete there does
+    assert _log_in(client, "writer", "correct horse battery").status_code == 302
+
+
+def test_wrong_page_passwords_are_throttled_too(client):
+    from wagtail.models import PageViewRestriction
+
+    assert run_import(SEED)[0] == 0
+    page = SolutionPage.objects.get(slug="high-efficiency-heat-pumps")
+    restriction = PageViewRestriction.objects.create(
+        page=page, restriction_type="password", password="open sesame"
+    )
+    url = f"/_util/authenticate_with_password/{restriction.pk}/{page.pk}/"
+    for _ in range(4):
+        answer = client.post(url, {"password": "guess", "return_url": "/"})
+        assert answer.status_code == 200  # the form again
+    assert client.post(url, {"password": "guess", "return_url": "/"}).status_code == 429
+    refused = client.post(url, {"password": "open sesame", "return_url": "/"})
+    assert refused.status_code == 429 and "Too many attempts" in refused.content.decode()

@@ -116,3 +116,25 @@ def test_changes_lists_what_changed_since_a_time(api_url):
     assert actions == {page.pk: "published", other.pk: "unpublished"}
     bad = requests.get(f"{api_url}changes/", params={"since": "yesterday"}, timeout=10)
     assert bad.status_code == 400 and "ISO 8601" in bad.json()["message"]
+
+
+def test_changes_never_tell_the_ids_of_pages_that_were_not_public(api_url):
+    from wagtail.models import PageViewRestriction
+
+    before = requests.get(
+        f"{api_url}changes/", params={"since": "2999-01-01T00:00:00Z"}, timeout=10
+    ).json()["until"]
+    shown = SolutionPage.objects.get(slug="electric-buses")
+    index = shown.get_parent()
+    hidden = index.add_child(
+        instance=SolutionPage(
+            title="Secret Plan", slug="secret-plan", summary="Not yet.", live=False
+        )
+    )
+    PageViewRestriction.objects.create(page=hidden, restriction_type="password", password="x")
+    hidden.save_revision().publish()  # live, but behind a password: never on the site
+    PageViewRestriction.objects.create(page=shown, restriction_type="password", password="x")
+    answer = requests.get(f"{api_url}changes/", params={"since": before}, timeout=10).json()
+    ids = {change["id"] for change in answer["changes"]}
+    assert shown.pk in ids  # it was public: the site must drop it
+    assert hidden.pk not in ids

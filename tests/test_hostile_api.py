@@ -17,6 +17,7 @@ from content_export.client import ExportError
 from content_export.export import export
 from content_export.richtext import safe_url
 from site_builder.build import build
+from tests.conftest import run_import
 from tests.fake_api import FakeApi
 
 SITE = "https://solutions.example.org"
@@ -245,8 +246,25 @@ def test_script_urls_in_every_field_never_reach_the_site(page, routes, webp, tmp
 
     html = (live / "solutions" / "high-efficiency-heat-pumps" / "index.html").read_text()
     assert "Hostile Org" in html and "Clip" in html and "Read more here." in html
+    assert_no_script_urls(live)
+
+    # the feed carries the summary as text: no markup for a feed reader to run
+    feed = ET.fromstring((live / "feed.xml").read_bytes())
+    atom = "{http://www.w3.org/2005/Atom}"
+    summary = next(
+        entry.find(f"{atom}summary")
+        for entry in feed.iter(f"{atom}entry")
+        if "high-efficiency-heat-pumps" in entry.find(f"{atom}id").text
+    )
+    assert "<img" not in BeautifulSoup(summary.text, "html.parser").decode()
+    assert "<img src=x" in BeautifulSoup(summary.text, "html.parser").get_text()
+
+
+def assert_no_script_urls(root: Path) -> None:
+    """No javascript:, vbscript: or data: address in any file under `root`: pages (every
+    href and src passes the URL policy), feed, sitemap, snapshot, search index."""
     scheme = re.compile(r"(?i)\b(java\s*script|vb\s*script|data)\s*:")
-    for path in live.rglob("*"):
+    for path in root.rglob("*"):
         if not path.is_file():
             continue
         data = path.read_bytes()
@@ -259,13 +277,43 @@ def test_script_urls_in_every_field_never_reach_the_site(page, routes, webp, tmp
                 assert safe_url(address) is not None, (path, address)
         assert not scheme.search(text.replace("data:image", "")), (path, scheme.search(text))
 
-    # the feed carries the summary as text: no markup for a feed reader to run
-    feed = ET.fromstring((live / "feed.xml").read_bytes())
-    atom = "{http://www.w3.org/2005/Atom}"
-    summary = next(
-        entry.find(f"{atom}summary")
-        for entry in feed.iter(f"{atom}entry")
-        if "high-efficiency-heat-pumps" in entry.find(f"{atom}id").text
-    )
-    assert "<img" not in BeautifulSoup(summary.text, "html.parser").decode()
-    assert "<img src=x" in BeautifulSoup(summary.text, "html.parser").get_text()
+
+HOSTILE_MARKDOWN = """---
+title: Hostile Page
+summary: Nothing here may run.
+---
+
+## Overview
+
+A [script link](javascript:alert(1)) and a [VBScript one](vbscript:msgbox(1)).
+
+A <a href="data:text/html,&lt;script&gt;alert(1)&lt;/script&gt;">data link</a> in HTML.
+
+<iframe src="javascript:alert(2)" title="A clip"></iframe>
+
+A [safe link](https://example.org/) stays.
+"""
+
+
+def test_importing_a_hostile_page_leaves_no_script_url_anywhere(site, workdir, tmp_path, settings):
+    from cms.imports.models import ImportNote
+
+    source = workdir / "solution-hostile-page.md"
+    source.write_text(HOSTILE_MARKDOWN)
+    code, _, err = run_import(source)
+    assert code == 0, err
+    notes = ImportNote.objects.filter(kind="unsafe_link").order_by("line")
+    assert [(n.source_path, n.line) for n in notes] == [(str(source), 7)] * 2 + [
+        (str(source), 9),
+        (str(source), 11),
+    ], [(n.source_path, n.line, n.target) for n in notes]
+
+    snapshot, public = tmp_path / "hostile-snapshot", tmp_path / "hostile-public"
+    export(settings.BUILD_API_URL, snapshot)
+    build(snapshot, public, site_url=SITE)
+    live = (public / "current").resolve()
+    page = BeautifulSoup((live / "solutions/hostile-page/index.html").read_text(), "html.parser")
+    assert "A script link and a VBScript one." in page.get_text()
+    assert page.find("a", href="https://example.org/").get_text() == "safe link"
+    assert_no_script_urls(snapshot)
+    assert_no_script_urls(live)  # pages, feed, sitemap and search index

@@ -343,6 +343,12 @@ def test_the_topology_serves_builds_and_caches_like_production(topology):
     signed = requests.get(status_url, headers=webhook_headers(b""), timeout=5)
     assert signed.status_code == 200 and signed.json()["build"] == answer.json()["build"]
 
+    # the admin's login locks a user out from an address after five wrong passwords
+    browser = requests.Session()
+    answers = [_log_in(browser, cms, "nobody-here", "wrong") for _ in range(5)]
+    assert [a.status_code for a in answers] == [200, 200, 200, 200, 429]
+    assert "Too many attempts" in answers[-1].text
+
     workers = {b.worker.rpartition(":")[2] for b in Build.objects.filter(status="live")}
     assert workers  # builds ran in the worker processes, not here
     assert str(os.getpid()) not in workers
@@ -369,6 +375,18 @@ def test_the_topology_serves_builds_and_caches_like_production(topology):
         "the redirects on nginx",
     )
     assert requests.get(web + organisation.site_path, timeout=5).status_code == 200
+
+
+def _log_in(session: requests.Session, cms: str, username: str, password: str):
+    form = session.get(f"{cms}/admin/login/", timeout=5)
+    token = form.text.split('name="csrfmiddlewaretoken" value="')[1].split('"')[0]
+    return session.post(
+        f"{cms}/admin/login/",
+        data={"csrfmiddlewaretoken": token, "username": username, "password": password},
+        headers={"Referer": f"{cms}/admin/login/"},
+        allow_redirects=False,
+        timeout=5,
+    )
 
 
 def _location(url: str) -> tuple[int, str]:

@@ -18,7 +18,7 @@ from wagtail.models import Page, ReferenceIndex
 
 from cms.solutions.models import Organisation, Source
 
-from .models import SiteChange
+from .models import ShownPage, SiteChange
 from .queue import request_build
 
 # Snippets, images and documents shown on pages: a change to one changes the pages using it.
@@ -53,9 +53,22 @@ def record(
         subtree=subtree,
         pages=list(pages),
     )
+    if page is not None:
+        remember_shown(page, subtree=subtree)
     trigger = TRIGGER_KINDS[kind]
     transaction.on_commit(lambda: request_build(trigger, description, page=page, user=user))
     return change
+
+
+def remember_shown(page: Page, *, subtree: bool) -> None:
+    """Note the pages of this change that are live and public now (the site shows them)."""
+    pages = (
+        Page.objects.descendant_of(page, inclusive=True)
+        if subtree
+        else Page.objects.filter(pk=page.pk)
+    )
+    ids = pages.live().public().values_list("pk", flat=True)
+    ShownPage.objects.bulk_create([ShownPage(page_id=pk) for pk in ids], ignore_conflicts=True)
 
 
 def log_starts() -> datetime:
@@ -96,7 +109,12 @@ def changed_pages(since: datetime, until: datetime) -> list[dict]:
         for source_id in pages_referring_to(Page(pk=change["id"])):
             if source_id not in found or found[source_id]["action"] != "deleted":
                 add(source_id, SiteChange.Kind.EDITED, timestamp)
-    return list(found.values())
+    # Only pages the site has shown: a page that was never public is nobody's business.
+    shown = ShownPage.objects.values_list("page_id", flat=True)
+    if len(found) < 500:
+        shown = shown.filter(page_id__in=list(found))
+    shown = set(shown)
+    return [change for change in found.values() if change["id"] in shown]
 
 
 def live_pages_showing(instance) -> list[int]:

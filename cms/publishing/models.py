@@ -148,3 +148,14 @@ class SiteChange(models.Model):
 
     def __str__(self) -> str:
         return self.description
+
+
+class ShownPage(models.Model):
+    """A page the public site has shown: live and public when a change to it was recorded.
+    /api/v2/changes/ lists a page that is not public now only if it is here, so the ids of
+    pages that were never public (drafts under private sections, …) are never told."""
+
+    page_id = models.BigIntegerField(primary_key=True)
+
+    def __str__(self) -> str:
+        return str(self.page_id)

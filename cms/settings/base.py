@@ -2,6 +2,7 @@
 environment (see dev.py and production.py)."""
 
 import os
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
@@ -39,6 +40,8 @@ INSTALLED_APPS = [
     "django_filters",
     "django.contrib.admin",
     "django.contrib.auth",
+    "axes",
+    "cms.accounts",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
     "django.contrib.messages",
@@ -55,7 +58,29 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "wagtail.contrib.redirects.middleware.RedirectMiddleware",
+    "axes.middleware.AxesMiddleware",
 ]
+
+# Sign-in throttling (django-axes): after AXES_FAILURE_LIMIT wrong passwords for one user
+# from one address, that pair is locked out for AXES_COOLOFF_MINUTES; administrators see and
+# lift lockouts under Settings → Login lockouts. Page and document passwords count the same
+# way (cms/accounts/views.py). Behind a proxy, AXES_PROXY_COUNT says how many set
+# X-Forwarded-For, so the reader's own address is the one counted.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_FAILURE_LIMIT = int(os.environ.get("AXES_FAILURE_LIMIT", 5))
+AXES_COOLOFF_TIME = timedelta(minutes=float(os.environ.get("AXES_COOLOFF_MINUTES", 30)))
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_VERBOSE = False  # lockouts are listed in the admin; no line per request in the logs
+AXES_LOCKOUT_TEMPLATE = "accounts/locked.html"
+if proxies := int(os.environ.get("AXES_PROXY_COUNT", 0)):
+    AXES_IPWARE_PROXY_COUNT = proxies
+    AXES_IPWARE_META_PRECEDENCE_ORDER = ["HTTP_X_FORWARDED_FOR", "REMOTE_ADDR"]
+else:  # no proxy: a reader could write any X-Forwarded-For
+    AXES_IPWARE_META_PRECEDENCE_ORDER = ["REMOTE_ADDR"]
 
 ROOT_URLCONF = "cms.urls"
 
