@@ -24,6 +24,8 @@ def test_reader_goes_from_home_to_a_sector_to_a_solution_and_searches(
     site_url, browser_page, tmp_path
 ):
     page = browser_page
+    errors = []  # the site's Content-Security-Policy (as nginx sends it) blocks nothing it uses
+    page.on("console", lambda message: message.type == "error" and errors.append(message.text))
     page.goto(site_url + "/")
     assert page.locator("h1").inner_text() == "Climate Solutions Catalogue"
 
@@ -62,6 +64,7 @@ def test_reader_goes_from_home_to_a_sector_to_a_solution_and_searches(
     result.wait_for(timeout=10_000)
     titles = page.locator(".pagefind-ui__result-link").all_inner_texts()
     assert "High-Efficiency Heat Pumps" in titles
+    assert errors == []
 
 
 @pytest.fixture

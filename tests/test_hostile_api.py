@@ -303,9 +303,9 @@ def test_importing_a_hostile_page_leaves_no_script_url_anywhere(site, workdir, t
     code, _, err = run_import(source)
     assert code == 0, err
     notes = ImportNote.objects.filter(kind="unsafe_link").order_by("line")
-    assert [(n.source_path, n.line) for n in notes] == [(str(source), 7)] * 2 + [
-        (str(source), 9),
-        (str(source), 11),
+    assert [(n.source_path, n.line) for n in notes] == [(str(source), 8)] * 2 + [
+        (str(source), 10),
+        (str(source), 12),
     ], [(n.source_path, n.line, n.target) for n in notes]
 
     snapshot, public = tmp_path / "hostile-snapshot", tmp_path / "hostile-public"

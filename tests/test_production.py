@@ -452,11 +452,13 @@ def test_editor_to_reader_in_a_real_browser(topology, editor, browser_page, tmp_
             items.locator(".c-sf-add-button").first.click()
         items.locator("[contenteditable='true']").first.click()
         page.keyboard.type("Heat water for free once installed")
+        expect(items.locator("[contenteditable='true']").first).to_contain_text("for free")
 
         page.get_by_role("tab", name="Taxonomy").click()
         page.get_by_role("button", name="Add sector").click()
         page.locator("[data-contentpath='sector']").get_by_role("button").first.click()
         page.locator(".modal").get_by_role("link", name="Buildings").first.click()
+        expect(page.locator("[data-contentpath='sector']")).to_contain_text("Buildings")
         page.locator("[data-contentpath='is_primary'] input[type=checkbox]").first.check()
         page.get_by_role("tab", name="Content").click()
 
@@ -466,7 +468,11 @@ def test_editor_to_reader_in_a_real_browser(topology, editor, browser_page, tmp_
         expect(inner.locator("h1")).to_have_text("Solar Water Heaters", timeout=30_000)
         page.get_by_role("button", name="More actions").click()
         page.get_by_role("button", name="Publish").click()
-        expect(page.locator(".messages")).to_contain_text("goes live on the public site")
+        try:
+            expect(page.locator(".messages")).to_contain_text("goes live on the public site")
+        except AssertionError:  # say which field the admin refused
+            errors = page.locator(".error-message, .help-critical").all_inner_texts()
+            raise AssertionError(f"the admin refused the page: {errors}") from None
 
         # the build finishes in the admin; “View live” leads to nginx
         page.goto(f"{cms}/admin/site-builds/")

@@ -8,7 +8,7 @@ import hashlib
 import io
 import posixpath
 from dataclasses import dataclass, field
-from html import escape
+from html import escape, unescape
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -327,7 +327,11 @@ class _PageWriter:
         return clean_html(text, link_attributes=STORED_LINK_ATTRIBUTES)
 
     def line_of(self, href: str) -> int:
-        return next((link.line for link in self.source.links if link.href == href), 1)
+        """The line of the source that holds the link (as written: HTML may escape it)."""
+        return next(
+            (link.line for link in self.source.links if href in (link.href, unescape(link.href))),
+            1,
+        )
 
     def resolve(self, href: str, line: int, text: str) -> Page | None:
         """A relative MkDocs link → the page it names, or an import note for editors."""

@@ -25,7 +25,10 @@ SECTOR_SOLUTIONS_HEADING = "solutions in this sector"
 _ADMONITION = re.compile(r"^(!!!|\?\?\?\+?)[ \t]+([\w-]+)")
 _IMAGE = re.compile(r"!\[([^\]]*)\]\(\s*<?([^)\s>]+)>?(?:\s+\"[^\"]*\")?\s*\)")
 _EMPTY_IMAGE = re.compile(r"!\[([^\]]*)\]\(\s*\)")
-_LINK = re.compile(r"(?<!!)\[([^\]]*)\]\(\s*<?([^)\s>]+)>?(?:\s+\"[^\"]*\")?\s*\)")
+# (an address may hold balanced parentheses, as Markdown allows: "javascript:alert(1)")
+_LINK = re.compile(
+    r"(?<!!)\[([^\]]*)\]\(\s*<?((?:[^()\s>]|\([^()\s]*\))+)>?(?:\s+\"[^\"]*\")?\s*\)"
+)
 _HREF = re.compile(r"""(?:href|src)=["']([^"']+)["']""")
 _ICON_SHORTCODE = re.compile(r":[a-z]+(?:-[a-z0-9]+)+:(?:\{[^}]*\})?[ \t]*")
 _CARBON_BUDGET = re.compile(
