@@ -73,7 +73,7 @@ def build_hook(request):
         return _refuse(413, f"the body is larger than {limit} bytes")
     body = request.body
     headers = {name: request.headers.get(name, "") for name in SIGNATURE_HEADERS}
-    if problem := _unsigned(body, headers):
+    if problem := _signature_problem(body, headers):
         return problem
     if not _MESSAGE_ID.fullmatch(headers["webhook-id"]):
         return _refuse(400, "webhook-id: give up to 200 printable ASCII characters")
@@ -106,7 +106,7 @@ def build_hook(request):
     )
 
 
-def _unsigned(body: bytes, headers: dict[str, str]) -> JsonResponse | None:
+def _signature_problem(body: bytes, headers: dict[str, str]) -> JsonResponse | None:
     """None if the request is signed with BUILD_WEBHOOK_SECRET; else the answer saying why not."""
     missing = [name for name, value in headers.items() if not value]
     if missing:
@@ -135,7 +135,7 @@ def build_status(request, build_id: int):
         if not settings.BUILD_WEBHOOK_SECRET:
             return _refuse(401, "sign in to the CMS to see builds")
         headers = {name: request.headers.get(name, "") for name in SIGNATURE_HEADERS}
-        if problem := _unsigned(b"", headers):
+        if problem := _signature_problem(b"", headers):
             return problem
     build = get_object_or_404(Build, pk=build_id)
     return JsonResponse(
