@@ -1,0 +1,162 @@
+"""The pure parts, tested alone and fast: the Markdown reader and its organisation
+heuristics, the URL policy, the image check, the release's link checker, the redirect paths
+and the webhook secret check. No database, no server."""
+
+from pathlib import Path
+
+import pytest
+
+from cms.imports.markdown_source import read_page
+from cms.imports.organisations import organisations_in
+from cms.imports.source import ImportProblem
+from cms.publishing.checks import webhook_secret_problem
+from content_export.images import image_extension
+from content_export.richtext import clean_html, safe_url
+from site_builder.checks import check_page
+from site_builder.redirects import paths_of
+
+DEMO = """---
+title: Demo Solution
+---
+
+## Overview
+
+Some companies working on this include:
+
+* Acme Power (APC): builds heat pumps
+* Northwind - a utility
+
+!!! warning "Mind the gap"
+    Body of the callout with a [link](../sector-buildings.md).
+
+??? note "Folded"
+    Hidden text.
+
+## Challenges Ahead
+
+1. First
+2. Second
+"""
+
+
+def _page(tmp_path: Path, text: str, name: str = "solution-demo.md"):
+    (tmp_path / name).write_text(text)
+    return read_page(tmp_path / name, tmp_path)
+
+
+def test_the_markdown_reader_gives_sections_callouts_lists_and_links_with_lines(tmp_path):
+    page = _page(tmp_path, DEMO)
+    assert (page.kind, page.slug, page.title) == ("solution", "demo", "Demo Solution")
+    overview, challenges = page.body
+    assert (overview.data["key"], overview.data["anchor"]) == ("overview", "overview")
+    assert [n.type for n in overview.data["content"]] == ["paragraph", "list", "callout", "callout"]
+    warning, folded = overview.data["content"][2:]
+    assert (warning.data["kind"], warning.data["title"], warning.data["collapsible"]) == (
+        "warning",
+        "Mind the gap",
+        False,
+    )
+    assert folded.data["collapsible"] is True
+    assert challenges.data["key"] == "challenges"
+    assert challenges.data["content"][0].data == {"ordered": True, "items": ["First", "Second"]}
+    assert [(link.href, link.line) for link in page.links] == [("../sector-buildings.md", 13)]
+
+
+def test_the_markdown_reader_names_file_and_line_of_an_unknown_callout(tmp_path):
+    with pytest.raises(ImportProblem) as problem:
+        _page(tmp_path, "---\ntitle: X\n---\n\n## Overview\n\n!!! bogus\n    body\n")
+    assert problem.value.line == 7 and "bogus" in problem.value.message
+
+
+def test_organisations_are_read_from_lists_that_introduce_them(tmp_path):
+    found = organisations_in(_page(tmp_path, DEMO).body)
+    assert [(o.name, o.abbreviation, o.note, o.section_key) for o in found] == [
+        ("Acme Power", "APC", "builds heat pumps", "overview"),
+        ("Northwind", "", "a utility", "overview"),
+    ]
+
+
+def test_a_list_that_introduces_no_organisations_names_none(tmp_path):
+    text = DEMO.replace("Some companies working on this include:", "Steps to take:")
+    assert organisations_in(_page(tmp_path, text).body) == []
+
+
+@pytest.mark.parametrize(
+    "url, allowed",
+    [
+        ("https://example.org/a", "https://example.org/a"),
+        ("http://example.org", "http://example.org"),
+        ("mailto:team@example.org", "mailto:team@example.org"),
+        ("/solutions/x/", "/solutions/x/"),
+        ("#overview", "#overview"),
+        (" /padded/ ", "/padded/"),
+        ("javascript:alert(1)", None),
+        ("JAVASCRIPT:alert(1)", None),
+        ("java\tscript:alert(1)", None),
+        ("\x01javascript:alert(1)", None),
+        ("data:text/html,<script>alert(1)</script>", None),
+        ("vbscript:msgbox(1)", None),
+        ("tel:123", None),
+        ("../relative/", None),
+        ("", None),
+    ],
+)
+def test_the_url_policy_allows_site_paths_http_https_and_mailto_only(url, allowed):
+    assert safe_url(url) == allowed
+
+
+def test_rich_text_loses_unsafe_links_but_keeps_their_text():
+    html = (
+        '<p><a href="javascript:alert(1)">one</a> <a href="/ok/">two</a>'
+        '<a href="data:text/html,x" onclick="x()">three</a><script>alert(1)</script></p>'
+    )
+    assert clean_html(html) == '<p>one <a href="/ok/">two</a>three</p>'
+
+
+@pytest.mark.parametrize(
+    "data, extension",
+    [
+        (b"\xff\xd8\xff\xe0rest", ".jpg"),
+        (b"\x89PNG\r\n\x1a\nrest", ".png"),
+        (b"GIF89a...", ".gif"),
+        (b"RIFF\x00\x00\x00\x00WEBPVP8 ", ".webp"),
+        (b"\x00\x00\x00\x1cftypavif", ".avif"),
+        (b'<svg xmlns="http://www.w3.org/2000/svg"/>', None),
+        (b"<!DOCTYPE html><html>", None),
+        (b"", None),
+    ],
+)
+def test_images_are_known_by_their_bytes(data, extension):
+    assert image_extension(data) == extension
+
+
+def test_the_link_checker_finds_missing_files_and_anchors():
+    page = (
+        '<a href="/solutions/a/">a</a><a href="/solutions/gone/">gone</a>'
+        '<a href="#here">here</a><a href="#nowhere">nowhere</a><h2 id="here">H</h2>'
+        '<a href="https://example.org/">out</a><img src="/media/x.webp" alt="">'
+    )
+    files = {"solutions/a/index.html", "media/x.webp"}
+    assert check_page("/p/", page, files) == [
+        "/p/: link to missing /solutions/gone/",
+        "/p/: link to missing anchor #nowhere",
+    ]
+
+
+def test_a_redirect_answers_at_every_address_of_its_old_page():
+    assert paths_of("/bikes/") == ["/bikes", "/bikes/", "/bikes/index.html"]
+    assert paths_of("/") == ["/"]
+
+
+@pytest.mark.parametrize(
+    "secret, problem",
+    [
+        ("whsec_" + "c2VjcmV0LWZvci10ZXN0cy1vbmx5LTEyMzQ1Njc4", None),
+        ("c2VjcmV0LWZvci10ZXN0cy1vbmx5LTEyMzQ1Njc4", None),  # the prefix is optional
+        ("whsec_not*base64", "is not base64"),
+        ("whsec_c2hvcnQ=", "holds 5 bytes"),
+    ],
+)
+def test_webhook_secrets_are_checked(secret, problem):
+    found = webhook_secret_problem(secret)
+    assert found == problem if problem is None else problem in found
