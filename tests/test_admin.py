@@ -82,6 +82,9 @@ def test_every_live_link_an_editor_sees_opens_the_public_site(
     html = published.content.decode()
     assert "goes live on the public site with the next build" in html
     assert f'href="{site}/solutions/solar-water-heaters/"' in html  # Wagtail's “View live”
+    # Wagtail saves a new page twice as it publishes it; the editor reads one reason
+    builds = admin_client.get("/admin/site-builds/").content.decode()
+    assert builds.count("Published “Solar Water Heaters”") == 1, builds
 
     later = timezone.now() + timedelta(days=2)
     form = new_solution_form(sector, "Solar Cookers", go_live_at=later.strftime("%Y-%m-%d %H:%M"))

@@ -408,6 +408,16 @@ def editor(published_sample, settings):
     return {"solutions_index": SolutionIndexPage.objects.get().pk}
 
 
+# The admin's error messages, each with the path of the field it is about ("body.0.items").
+FIELD_ERRORS = """() => [...document.querySelectorAll('.error-message, .help-critical')].map(e => {
+    const path = [];
+    const field = '[data-contentpath]';
+    for (let f = e.closest(field); f; f = f.parentElement.closest(field))
+        path.unshift(f.dataset.contentpath);
+    return `${path.join('.') || 'page'}: ${e.innerText.trim()}`;
+})"""
+
+
 def add_block(page, stream: str, block: str) -> None:
     """Add a `block` to the StreamField at `stream`. The block menu can miss a click made while
     the form is still busy (a new block setting up, an autosave), so open it again if needed."""
@@ -447,12 +457,11 @@ def test_editor_to_reader_in_a_real_browser(topology, editor, browser_page, tmp_
         page.locator("#body-0-value-key").select_option("overview")
         page.locator("#body-0-value-heading").fill("Overview")
         add_block(page, "[data-contentpath='content']", "List")
-        items = page.locator("[data-contentpath='items']")
-        if items.locator("[contenteditable='true']").count() == 0:
-            items.locator(".c-sf-add-button").first.click()
-        items.locator("[contenteditable='true']").first.click()
+        item = page.locator("[data-contentpath='items'] [contenteditable='true']")
+        expect(item).to_have_count(1)  # a list starts with one item
+        item.click()
         page.keyboard.type("Heat water for free once installed")
-        expect(items.locator("[contenteditable='true']").first).to_contain_text("for free")
+        expect(item).to_contain_text("for free")
 
         page.get_by_role("tab", name="Taxonomy").click()
         page.get_by_role("button", name="Add sector").click()
@@ -471,7 +480,7 @@ def test_editor_to_reader_in_a_real_browser(topology, editor, browser_page, tmp_
         try:
             expect(page.locator(".messages")).to_contain_text("goes live on the public site")
         except AssertionError:  # say which field the admin refused
-            errors = page.locator(".error-message, .help-critical").all_inner_texts()
+            errors = page.evaluate(FIELD_ERRORS)
             raise AssertionError(f"the admin refused the page: {errors}") from None
 
         # the build finishes in the admin; “View live” leads to nginx

@@ -61,6 +61,20 @@ class Build(models.Model):
             return (self.finished_at - self.started_at).total_seconds()
         return None
 
+    @property
+    def reasons(self) -> list[dict]:
+        """The triggers as an editor reads them: the same change asked for again (a page
+        published twice before the build ran, or saved twice by one publish) shows once,
+        with how many times."""
+        grouped: dict[tuple, dict] = {}
+        for trigger in self.triggers.all():
+            key = (trigger.description, trigger.user_id, trigger.url)
+            if key in grouped:
+                grouped[key]["times"] += 1
+            else:
+                grouped[key] = {"trigger": trigger, "times": 1}
+        return list(grouped.values())
+
 
 class BuildTrigger(models.Model):
     """One reason for a build: the first one starts a build, later ones join it."""
