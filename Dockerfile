@@ -7,6 +7,7 @@ ENV PYTHONUNBUFFERED=1 \
     DJANGO_SETTINGS_MODULE=cms.settings.production \
     CMS_VAR_DIR=/data \
     SITE_PUBLIC_DIR=/site \
+    SITE_SETTINGS_FILE=/app/publishconf.py \
     PYTHONPATH=/app
 
 RUN apt-get update && apt-get install -y --no-install-recommends curl \
@@ -19,7 +20,7 @@ WORKDIR /app
 COPY requirements.lock ./
 RUN pip install -r requirements.lock
 # The code runs from /app (the services start here), themes beside it: nothing to install.
-COPY manage.py ./
+COPY manage.py pelicanconf.py publishconf.py ./
 COPY themes themes
 COPY content_export content_export
 COPY site_builder site_builder

@@ -9,7 +9,6 @@ A build or a check that fails leaves public/current as it was and says why.
 
 import gc
 import logging
-import os
 import tempfile
 import time
 from collections.abc import Iterator
@@ -18,25 +17,15 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from jinja2 import Environment
-from pelican import Pelican
-from pelican.settings import read_settings
 
-from . import deploy
-from .content import SiteContent, SnapshotError, load
-from .release import ForkGuard, Written, default_jobs, write_release
-from .render import JINJA_ENVIRONMENT, SiteRenderer, environment
+from . import deploy, engine
+from .content import SnapshotError, load
+from .engine import PluginError, SitePelican, has_plugins
+from .release import ForkGuard, Written, default_jobs, finish, write_release
+from .render import SiteRenderer, environment
 from .search import update_search_index
+from .site_settings import SettingsError, site_settings
 from .verify import release_record
-
-REPO = Path(__file__).resolve().parent.parent
-THEMES = REPO / "themes"
-DEFAULT_SITE_URL = os.environ.get("PUBLIC_SITE_URL", "http://127.0.0.1:8080")
-SITE_SETTINGS = {
-    "SITENAME": "Climate Solutions Catalogue",
-    "SITE_DESCRIPTION": (
-        "Climate solutions: what works, who is working on it, and what is left to do."
-    ),
-}
 
 
 class BuildError(Exception):
@@ -75,55 +64,13 @@ class BuildResult:
     files: int = 0
 
 
-def pelican_settings(
-    snapshot: Path, output: Path, theme: str, site_url: str, content_path: Path
-) -> dict:
-    """Pelican's settings for a build; `content_path` is an empty folder (the snapshot is
-    read by our generator, not by Pelican's readers)."""
-    theme_path = theme_dir(theme)
-    return read_settings(
-        override={
-            "PATH": str(content_path),
-            "OUTPUT_PATH": str(output),
-            "THEME": str(theme_path),
-            "PLUGINS": ["site_builder.pelican_plugin"],
-            "SNAPSHOT_PATH": str(snapshot),
-            **SITE_SETTINGS,
-            "SITEURL": site_url.rstrip("/"),
-            "JINJA_ENVIRONMENT": JINJA_ENVIRONMENT,
-            "TIMEZONE": "UTC",
-            "DEFAULT_LANG": "en",
-            "DIRECT_TEMPLATES": [],
-            "PAGINATED_TEMPLATES": {},
-            "ARTICLE_PATHS": [],
-            "PAGE_PATHS": [],
-            "STATIC_PATHS": [],
-            "THEME_STATIC_PATHS": [],
-            "FEED_ALL_ATOM": None,
-            "CATEGORY_FEED_ATOM": None,
-            "TRANSLATION_FEED_ATOM": None,
-            "AUTHOR_FEED_ATOM": None,
-            "AUTHOR_FEED_RSS": None,
-            "CACHE_CONTENT": False,
-            "LOAD_CONTENT_CACHE": False,
-            "DELETE_OUTPUT_DIRECTORY": False,
-        }
-    )
-
-
-def theme_dir(theme: str) -> Path:
-    path = THEMES / theme
-    if not (path / "templates").is_dir():
-        raise BuildError(f"no theme “{theme}” in {THEMES}")
-    return path
-
-
 def build(
     snapshot: Path,
     public: Path,
     *,
-    theme: str = "default",
-    site_url: str = DEFAULT_SITE_URL,
+    settings_file: Path | None = None,
+    theme: str | None = None,
+    site_url: str | None = None,
     search: bool = True,
     prune: bool = True,
     full: bool = False,
@@ -131,7 +78,9 @@ def build(
     state: WarmState | None = None,
     fork_guard: ForkGuard = nullcontext,
 ) -> BuildResult:
-    """Build a release from `snapshot` and make it live.
+    """Build a release from `snapshot` and make it live, with the Pelican settings in
+    `settings_file` (default: pelicanconf.py); `theme` and `site_url` override its THEME
+    and SITEURL.
 
     Incremental unless `full`: only files whose inputs changed since the live release are
     rendered. A change to the theme or the site settings changes every file's key, and then
@@ -142,11 +91,16 @@ def build(
     that a page is live as soon as its HTML is. It also passes its WarmState, and a
     `fork_guard` that stops its own threads while render processes are forked.
     """
-    options = _Options(
-        theme, site_url, full, jobs or default_jobs(), state or WarmState(), fork_guard
-    )
+    try:
+        settings = site_settings(settings_file, theme=theme, site_url=site_url)
+    except SettingsError as error:
+        raise BuildError(str(error)) from None
+    options = _Options(settings, full, jobs or default_jobs(), state or WarmState(), fork_guard)
     with deploy.locked(public), _collector_paused():
-        result = _build(Path(snapshot), Path(public), options)
+        try:
+            result = _build(Path(snapshot), Path(public), options)
+        except PluginError as error:
+            raise BuildError(str(error)) from None
     if prune:
         deploy.prune(public)
     if search:
@@ -156,8 +110,7 @@ def build(
 
 @dataclass(frozen=True)
 class _Options:
-    theme: str
-    site_url: str
+    settings: dict
     full: bool
     jobs: int
     state: WarmState
@@ -166,7 +119,7 @@ class _Options:
 
 def _build(snapshot: Path, public: Path, options: _Options) -> BuildResult:
     started = time.perf_counter()
-    state, theme, site_url = options.state, options.theme, options.site_url
+    state = options.state
     try:
         content = load(snapshot, documents=state.documents)
     except SnapshotError as error:
@@ -176,8 +129,9 @@ def _build(snapshot: Path, public: Path, options: _Options) -> BuildResult:
     releases.mkdir(parents=True, exist_ok=True)
     deploy.remove_unfinished(public)  # left by a build that was killed
     staging = releases / f".building-{build_id}"
-    settings = {**SITE_SETTINGS, "SITEURL": site_url.rstrip("/")}
-    renderer = SiteRenderer(content, settings, theme_dir(theme), cards=state.cards)
+    # Plugins change files where they were rendered, never a file shared with a release.
+    fresh = staging.with_name(staging.name + "-new") if has_plugins(options.settings) else staging
+    renderer = SiteRenderer(content, options.settings, cards=state.cards)
     previous = deploy.current(public)
     previous_keys = deploy.read_keys(public, previous, state.keys) if previous else {}
     incremental = not options.full and previous_keys.get("site") == renderer.site_key
@@ -186,17 +140,21 @@ def _build(snapshot: Path, public: Path, options: _Options) -> BuildResult:
             staged = deploy.take_staged(public, previous, staging)  # a copy of the live one
             if not staged:
                 staging.mkdir()
+            pelican = engine.start(options.settings, fresh)
             written = write_release(
                 renderer,
                 state.environment(renderer),
                 staging,
+                fresh=fresh,
                 old_keys=previous_keys["files"],
                 old_hashes=previous_keys.get("hashes", {}),
                 reuse=None if staged else releases / previous,
                 strict=False,
             )
+            engine.finalized(pelican, fresh)
         else:
-            written = _render_with_pelican(content, staging, options)
+            written = _render_with_pelican(renderer, staging, fresh, options)
+        finish(written, fresh, staging)
         if written.problems:
             shown = "\n  ".join(written.problems[:20])
             more = (
@@ -217,6 +175,7 @@ def _build(snapshot: Path, public: Path, options: _Options) -> BuildResult:
         staging.rename(release)
     except BaseException:
         deploy.remove_tree(staging)
+        deploy.remove_tree(fresh)
         raise
     deploy.activate(public, build_id)
     deploy.write_record(public, build_id, release_record(content))  # for the drift check
@@ -232,17 +191,27 @@ def _build(snapshot: Path, public: Path, options: _Options) -> BuildResult:
     )
 
 
-def _render_with_pelican(content: SiteContent, output: Path, options: _Options) -> Written:
-    """Render the whole site with Pelican and our plugin (pelican_plugin.py)."""
+def _render_with_pelican(
+    renderer: SiteRenderer, release: Path, fresh: Path, options: _Options
+) -> Written:
+    """Render the whole site with Pelican, the site's plugins and ours (pelican_plugin.py),
+    into `fresh`; the release's other files (images, the search link) go in `release`."""
+    release.mkdir(exist_ok=True)
     with tempfile.TemporaryDirectory(prefix="pelican-content-") as empty:
-        settings = pelican_settings(
-            content.root, output, options.theme, options.site_url, Path(empty)
-        )
-        settings["SNAPSHOT_CONTENT"] = content  # loaded once, above
-        settings["BUILD_JOBS"], settings["BUILD_FORK_GUARD"] = options.jobs, options.fork_guard
+        settings = {
+            **options.settings,
+            "PATH": empty,  # Pelican's own readers find nothing: the content is the snapshot
+            "OUTPUT_PATH": str(fresh),
+            "RELEASE_PATH": str(release),
+            "SNAPSHOT_PATH": str(renderer.content.root),
+            "SNAPSHOT_RENDERER": renderer,  # the snapshot, loaded once, above
+            "BUILD_JOBS": options.jobs,
+            "BUILD_FORK_GUARD": options.fork_guard,
+        }
         logging.getLogger("pelican").setLevel(logging.WARNING)
+        pelican = SitePelican(settings)
         try:
-            Pelican(settings).run()
+            pelican.run()
         except Exception as error:
             raise BuildError(f"Pelican could not render the site: {error!r}") from error
     return settings["BUILD_WRITTEN"]

@@ -1,9 +1,10 @@
 """Pelican plugin that renders the content snapshot with the theme.
 
 It registers one generator (Pelican's `get_generators` signal). The snapshot already holds
-final HTML, so nothing is read through Markdown: the generator takes the loaded snapshot
-(or loads it), and writes the release with Pelican's Jinja environment through
-`release.write_release`, the same code an incremental build uses, in BUILD_JOBS processes.
+final HTML, so nothing is read through Markdown: the generator takes the build's renderer
+(or loads the snapshot at SNAPSHOT_PATH), and writes the release with Pelican's Jinja
+environment through `release.write_release`, the same code an incremental build uses, in
+BUILD_JOBS processes.
 
 What it wrote (each file's key, see `Output.key`, and any problem found) is left in the
 setting BUILD_WRITTEN, so the build can check it and the next build can render only what
@@ -23,17 +24,17 @@ from .render import FILTERS, SiteRenderer
 
 class SnapshotGenerator(Generator):
     def generate_context(self):
-        content = self.settings.get("SNAPSHOT_CONTENT") or load(
-            Path(self.settings["SNAPSHOT_PATH"])
+        self.renderer = self.settings.get("SNAPSHOT_RENDERER") or SiteRenderer(
+            load(Path(self.settings["SNAPSHOT_PATH"])), self.settings
         )
-        self.renderer = SiteRenderer(content, self.settings, Path(self.theme))
         self.env.filters.update(FILTERS)
 
     def generate_output(self, writer):
         self.settings["BUILD_WRITTEN"] = write_release(
             self.renderer,
             self.env,
-            Path(self.output_path),
+            Path(self.settings.get("RELEASE_PATH") or self.output_path),
+            fresh=Path(self.output_path),
             jobs=self.settings.get("BUILD_JOBS", 1),
             fork_guard=self.settings.get("BUILD_FORK_GUARD", nullcontext),
         )

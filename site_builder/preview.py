@@ -10,6 +10,7 @@ lead to what readers see. A missing, expired or forged token gets a plain error 
 
 import mimetypes
 import os
+import tempfile
 from html import escape
 from pathlib import Path
 from socketserver import ThreadingMixIn
@@ -21,9 +22,11 @@ from content_export.export import normalise, set_rendition_files
 from content_export.schema import InvalidPage, validate_page
 from content_export.snapshot import Snapshot
 
-from .build import DEFAULT_SITE_URL, SITE_SETTINGS, THEMES, WarmState
+from . import engine
+from .build import WarmState
 from .content import load
 from .render import SiteRenderer, environment
+from .site_settings import site_settings
 
 PRIVATE = [("Cache-Control", "no-store"), ("X-Robots-Tag", "noindex")]
 
@@ -35,15 +38,19 @@ class PreviewApp:
         public: Path,
         *,
         snapshot: Path | None = None,
-        theme: str = "default",
-        site_url: str = DEFAULT_SITE_URL,
+        settings_file: Path | None = None,
+        theme: str | None = None,
+        site_url: str | None = None,
     ):
+        """The settings are the build's (site_settings.py): a preview looks as the page
+        will."""
         self.client = ApiClient(api_url, retries=1, timeout=15)
         self.public = Path(public)
         self.snapshot = Path(snapshot) if snapshot else self.public / "snapshot"
-        self.theme = THEMES / theme
-        self.site_url = site_url.rstrip("/")
-        self.env = environment(self.theme)
+        self.settings = site_settings(settings_file, theme=theme, site_url=site_url)
+        self.site_url = self.settings["SITEURL"]
+        self.env = environment(Path(self.settings["THEME"]))
+        self.pelican = engine.start(self.settings, Path(tempfile.gettempdir()))
         self.state = WarmState()  # kept between previews, as a build worker keeps it
 
     def __call__(self, environ, start_response):
@@ -97,9 +104,18 @@ class PreviewApp:
             self.snapshot, replace=[document], missing_ok=True, documents=self.state.documents
         )
         page = next(p for p in content.pages if p["id"] == document["id"])
-        settings = {**SITE_SETTINGS, "SITEURL": self.site_url}
-        renderer = SiteRenderer(content, settings, self.theme, cards=self.state.cards)
-        return renderer.render(self.env, renderer.page(page)).encode()
+        renderer = SiteRenderer(content, self.settings, cards=self.state.cards)
+        output = renderer.page(page)
+        context = renderer.context(self.env, output)
+        html = renderer.render(self.env, output, context)
+        # written, then shown as the site's plugins leave it, as a build would publish it
+        with tempfile.TemporaryDirectory(prefix="preview-") as folder:
+            path = Path(folder) / output.save_as
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_bytes(html.encode())
+            engine.written(path, context)
+            engine.finalized(self.pelican, Path(folder))
+            return path.read_bytes()
 
     def static(self, path: str) -> tuple[str, list, bytes]:
         live = (self.public / "current").resolve()

@@ -25,6 +25,7 @@ from pathlib import Path
 
 from jinja2 import Environment
 
+from . import engine
 from .checks import check_page, kind_of
 from .render import Output, SiteRenderer, extra_files, media_url
 
@@ -57,6 +58,7 @@ def write_release(
     env: Environment,
     folder: Path,
     *,
+    fresh: Path | None = None,
     old_keys: dict | None = None,
     old_hashes: dict | None = None,
     reuse: Path | None = None,
@@ -70,8 +72,12 @@ def write_release(
     names), and `old_hashes` its files' hashes: files whose key is unchanged are not
     rendered again. `strict` also parses one page of each kind as strict HTML (needed when
     the templates may have changed).
+
+    The pages rendered and the files beside them are written to `fresh` (default: `folder`),
+    where Pelican plugins may change them; `finish` then moves them into `folder`.
     """
     folder, old_keys, old_hashes = Path(folder), old_keys or {}, old_hashes or {}
+    fresh = Path(fresh or folder)
     site_key = renderer.site_key
     keys, hashes, sitemap, to_render = {}, {}, [], []
     for item in renderer.outputs():
@@ -89,16 +95,31 @@ def write_release(
         _remove(folder, name)
     extras = extra_files(renderer, sitemap)
     for name, data in extras.items():
-        _write(folder / name, data)
+        _write(fresh / name, data)
         hashes[name] = digest(data)
     media = _media(renderer, folder)
     _link_search_index(folder)
     known = set(keys) | set(extras) | {f"media/{name}" for name in media}
     problems, rendered = _render_all(
-        renderer, env, folder, to_render, known, strict, jobs, fork_guard
+        renderer, env, fresh, to_render, known, strict, jobs, fork_guard
     )
     hashes.update(rendered)
     return Written(keys, len(to_render), problems, hashes)
+
+
+def finish(written: Written, fresh: Path, folder: Path) -> None:
+    """Move what was rendered in `fresh` (as plugins left it, with any file they added)
+    into the release `folder`, each file renamed over its place, and note its hash."""
+    if Path(fresh) == Path(folder) or not Path(fresh).exists():
+        return
+    for path in sorted(Path(fresh).rglob("*")):
+        if path.is_file() and not path.is_symlink():
+            name = path.relative_to(fresh).as_posix()
+            written.hashes[name] = _file_digest(path)
+            target = Path(folder) / name
+            target.parent.mkdir(parents=True, exist_ok=True)
+            os.replace(path, target)
+    shutil.rmtree(fresh)
 
 
 # --- rendering, in this process or in several ----------------------------------------------
@@ -176,13 +197,15 @@ def _render(
 ) -> tuple[list[str], dict[str, str]]:
     problems, hashes, parsed_kinds = [], {}, set()
     for item in items:
-        text, name = renderer.render(env, item), item.save_as
+        name, context = item.save_as, renderer.context(env, item)
+        text = renderer.render(env, item, context)
         kind = kind_of(name)
         parse = strict and kind not in parsed_kinds
         parsed_kinds.add(kind)
         problems += check_page("/" + name, text, known, parse=parse)
         data = text.encode()
         _write(folder / name, data)
+        engine.written(folder / name, context)
         hashes[name] = digest(data)
     return problems, hashes
 

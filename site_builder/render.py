@@ -16,12 +16,12 @@ from xml.sax.saxutils import escape
 import feedgenerator
 from jinja2 import Environment, FileSystemLoader
 from markupsafe import Markup
-from pelican.settings import DEFAULT_CONFIG
 
 from content_export.richtext import clean_html, dropped_links
 
 from .content import SiteContent, slugify
 from .redirects import redirect_files
+from .site_settings import JINJA_ENVIRONMENT, settings_digest
 
 logger = logging.getLogger(__name__)
 ASSETS = (("css", "site.css"), ("filter_js", "filter.js"), ("search_js", "search.js"))
@@ -66,11 +66,6 @@ def human_date(value: str) -> str:
 
 
 FILTERS = {"html": html, "media_url": media_url, "date": human_date, "slug": slugify}
-
-
-# Pelican's Jinja settings, and autoescape: titles and summaries are plain text that editors
-# write, and may hold "<" or "&". Content HTML comes through the `html` filter (sanitised).
-JINJA_ENVIRONMENT = {**DEFAULT_CONFIG["JINJA_ENVIRONMENT"], "autoescape": True}
 
 
 def environment(theme: Path) -> Environment:
@@ -161,12 +156,11 @@ class SiteRenderer:
         self,
         content: SiteContent,
         settings: dict,
-        theme: Path,
         cards: dict[tuple, Markup] | None = None,
     ):
-        """`cards` keeps rendered solution cards by what they show; a builder that builds
-        again passes the same dict each time."""
-        self.content, self.settings, self.theme = content, settings, Path(theme)
+        """`settings` are Pelican's (site_settings.py); `cards` keeps rendered solution cards
+        by what they show: a builder that builds again passes the same dict each time."""
+        self.content, self.settings, self.theme = content, settings, Path(settings["THEME"])
         self._cards = {} if cards is None else cards
         self.recent = sorted(
             (s for s in content.solutions if s.get("last_published_at")),
@@ -174,17 +168,20 @@ class SiteRenderer:
             reverse=True,
         )[:RECENT]
 
-    def global_context(self) -> dict:
+    @cached_property
+    def _global_context(self) -> dict:
+        """What every template gets, as Pelican gives it: the settings, then the content."""
         return {
-            "SITENAME": self.settings["SITENAME"],
-            "SITEURL": self.settings["SITEURL"],
-            "SITE_DESCRIPTION": self.settings["SITE_DESCRIPTION"],
+            **{name: value for name, value in self.settings.items() if name.isupper()},
             "assets": {key: url for key, (url, _) in assets(self.theme).items()},
             "solutions": self.content.solutions,
             "sectors": self.content.sectors,
             "organisations": self.content.organisations,
             "sections": self.sections,
         }
+
+    def global_context(self) -> dict:
+        return dict(self._global_context)
 
     @cached_property
     def sections(self) -> dict[str, str]:
@@ -199,8 +196,11 @@ class SiteRenderer:
     @cached_property
     def site_key(self) -> str:
         """What every page depends on: the theme and the site settings (read once)."""
-        settings = [self.settings[name] for name in ("SITENAME", "SITEURL", "SITE_DESCRIPTION")]
-        shown = [theme_digest(self.theme), settings, sorted(self.sections.items())]
+        shown = [
+            theme_digest(self.theme),
+            settings_digest(self.settings),
+            sorted(self.sections.items()),
+        ]
         return hashlib.sha256(json.dumps(shown).encode()).hexdigest()
 
     def outputs(self) -> Iterator[Output]:
@@ -297,10 +297,15 @@ class SiteRenderer:
             ]
         return inputs
 
-    def render(self, env: Environment, output: Output) -> str:
-        """Render one output the way Pelican's writer does (global context, then its own)."""
+    def context(self, env: Environment, output: Output) -> dict:
+        """One output's template context, the way Pelican's writer makes it (the global
+        context, then its own)."""
         context = {**self.global_context(), **self.local_context(output)}
         context["cards"] = lambda solutions: self.cards(env, solutions)
+        return context
+
+    def render(self, env: Environment, output: Output, context: dict | None = None) -> str:
+        context = context if context is not None else self.context(env, output)
         return env.get_template(output.template + ".html").render(context)
 
     def cards(self, env: Environment, solutions: list[dict]) -> Markup:

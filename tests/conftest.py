@@ -102,6 +102,19 @@ def imported_corpus(transactional_db, corpus):
 
 
 @pytest.fixture
+def plugin_settings(tmp_path) -> Path:
+    """A Pelican settings file, as a site owner would write one, that adds the tests' plugin
+    (noting_plugin.py: it notes the signals it receives in tmp_path/notes.txt)."""
+    path = tmp_path / "siteconf.py"
+    path.write_text(
+        f'SITENAME = "Heat Atlas"\nSITEURL = "{SITE_URL}"\n'
+        f'THEME = "{REPO / "themes" / "default"}"\n'
+        f'PLUGINS = ["tests.noting_plugin"]\nNOTES_FILE = "{tmp_path / "notes.txt"}"\n'
+    )
+    return path
+
+
+@pytest.fixture
 def workdir(tmp_path) -> Path:
     """A folder of handbook files for one test, with the sample images beside them."""
     shutil.copytree(SAMPLE_CONTENT / "img", tmp_path / "img")

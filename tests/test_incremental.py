@@ -13,12 +13,14 @@ import json
 import shutil
 from pathlib import Path
 
+import pytest
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 
 from content_export.snapshot import Snapshot
 from site_builder import deploy
 from site_builder.build import WarmState, build
+from tests.noting_plugin import MARK, take_notes
 
 SITE = "https://example.org"
 PHASES = [Phase.explicit, Phase.reuse, Phase.generate, Phase.target]  # shrinking takes minutes
@@ -123,8 +125,9 @@ def _files(release: Path) -> dict[str, bytes]:
     return {str(p.relative_to(release)): p.read_bytes() for p in release.rglob("*") if p.is_file()}
 
 
+@pytest.mark.parametrize("with_plugin", [False, True], ids=["no plugins", "a plugin"])
 @settings(
-    max_examples=15,
+    max_examples=10,
     deadline=None,
     derandomize=True,
     phases=PHASES,
@@ -132,21 +135,76 @@ def _files(release: Path) -> dict[str, bytes]:
 )
 @given(changes=st.lists(CHANGE, min_size=1, max_size=6))
 def test_incremental_builds_after_any_changes_equal_a_full_build(
-    snapshot, tmp_path_factory, changes
+    snapshot, tmp_path_factory, plugin_settings, with_plugin, changes
 ):
+    """With or without a plugin that changes what it is told was written."""
     work = tmp_path_factory.mktemp("changes")
     root, public = work / "snapshot", work / "public"
     shutil.copytree(snapshot, root)
+    settings_file = plugin_settings if with_plugin else None
     warm = WarmState()  # as a build worker keeps between builds
-    build(root, public, site_url=SITE, search=False, state=warm)
+    build(root, public, settings_file=settings_file, site_url=SITE, search=False, state=warm)
     content = Content(root)
     for change, number, text, staged in changes:
         content.apply(change, number, text)
         content.commit()
         if staged:
             deploy.stage_next(public)
-        result = build(root, public, site_url=SITE, search=False, prune=False, state=warm)
+        result = build(
+            root,
+            public,
+            settings_file=settings_file,
+            site_url=SITE,
+            search=False,
+            prune=False,
+            state=warm,
+        )
         assert result.mode == "incremental"
 
-    full = build(root, work / "fresh", site_url=SITE, search=False, full=True)
+    full = build(
+        root, work / "fresh", settings_file=settings_file, site_url=SITE, search=False, full=True
+    )
     assert _files(public / "current") == _files(full.release), changes
+
+
+def _save_as(url: str) -> str:
+    return url.lstrip("/") + ("index.html" if url.endswith("/") else "")
+
+
+def test_pelican_plugins_see_every_file_of_a_full_build_and_then_only_what_changed(
+    snapshot, tmp_path, plugin_settings
+):
+    public = tmp_path / "public"
+    warm = WarmState()
+    first = build(snapshot, public, settings_file=plugin_settings, search=False, state=warm)
+    release = public / "current"
+    pages = sorted(p.relative_to(release).as_posix() for p in release.rglob("*.html"))
+    assert first.rendered == len(pages) > 20
+    notes = take_notes(plugin_settings)
+    assert notes[0] == "initialized" and notes[-1] == "finalized " + " ".join(pages)
+    written = [line.split(" ", 1)[1] for line in notes if line.startswith("content_written")]
+    assert sorted(_save_as(url) for url in written) == pages
+    assert all((release / page).read_text().count(MARK) == 1 for page in pages)
+    assert "<title>Heat Atlas" in (release / "index.html").read_text()
+
+    content = Content(snapshot)
+    content.apply("title", 0, "Renamed By An Editor")
+    content.commit()
+    second = build(snapshot, public, settings_file=plugin_settings, search=False, state=warm)
+    assert second.mode == "incremental" and 0 < second.rendered < len(pages)
+    notes = take_notes(plugin_settings)
+    changed = sorted(
+        _save_as(line.split(" ", 1)[1]) for line in notes if line.startswith("content_written")
+    )
+    assert len(changed) == second.rendered
+    assert notes[0] == "initialized" and notes[-1] == "finalized " + " ".join(changed)
+    renamed = content.documents(SOLUTION)[0]["meta"]["url_path"]
+    assert _save_as(renamed) in changed
+
+    full = build(snapshot, tmp_path / "fresh", settings_file=plugin_settings, search=False)
+    assert _files(public / "current") == _files(full.release)
+    assert all(
+        text.count(MARK.encode()) == 1
+        for name, text in _files(full.release).items()
+        if name.endswith(".html")
+    )

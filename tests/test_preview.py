@@ -2,23 +2,32 @@
 
 import threading
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 import pytest
 import requests
 
 from cms.solutions.models import SolutionPage
+from site_builder.build import build
 from site_builder.preview import PreviewApp, make_preview_server
+from tests.noting_plugin import MARK, take_notes
 
 SITE = "https://solutions.example.org"
 
 
-@pytest.fixture
-def preview_url(api_url, public, snapshot):
-    app = PreviewApp(api_url, public, snapshot=snapshot, site_url=SITE)
+@contextmanager
+def serving(app: PreviewApp) -> Iterator[str]:
     server = make_preview_server(app, port=0)
     threading.Thread(target=server.serve_forever, daemon=True).start()
     yield f"http://127.0.0.1:{server.server_port}/"
     server.shutdown()
+
+
+@pytest.fixture
+def preview_url(api_url, public, snapshot):
+    with serving(PreviewApp(api_url, public, snapshot=snapshot, site_url=SITE)) as url:
+        yield url
 
 
 def _preview(preview_url, page, **params):
@@ -37,6 +46,24 @@ def test_preview_of_an_unchanged_page_is_the_built_page(preview_url, public):
     assert response.headers["X-Robots-Tag"] == "noindex"
     css = requests.get(preview_url.rstrip("/") + _stylesheet(response.text), timeout=10)
     assert css.status_code == 200 and "prefers-color-scheme" in css.text
+
+
+def test_the_site_plugins_change_a_preview_as_they_change_the_built_page(
+    api_url, snapshot, tmp_path, plugin_settings
+):
+    built = build(snapshot, tmp_path / "public", settings_file=plugin_settings, search=False)
+    take_notes(plugin_settings)
+    app = PreviewApp(api_url, tmp_path / "public", snapshot=snapshot, settings_file=plugin_settings)
+    page = SolutionPage.objects.get(slug="rooftop-solar").get_latest_revision_as_object()
+    with serving(app) as preview_url:
+        response = _preview(preview_url, page)
+    page_file = built.release / "solutions" / "rooftop-solar" / "index.html"
+    assert response.text.count(MARK) == 1 and response.text == page_file.read_text()
+    assert take_notes(plugin_settings) == [
+        "initialized",  # once, as the preview server starts
+        "content_written /solutions/rooftop-solar/",
+        "finalized solutions/rooftop-solar/index.html",
+    ]
 
 
 def _stylesheet(html: str) -> str:

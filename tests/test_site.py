@@ -18,6 +18,7 @@ from cms.solutions.models import SolutionPage
 from content_export.export import export
 from content_export.snapshot import Snapshot
 from site_builder import deploy
+from site_builder.__main__ import main as site_builder_main
 from site_builder.build import BuildError, build
 from site_builder.checks import check_release, parse_errors
 from site_builder.upkeep import Upkeep
@@ -180,6 +181,51 @@ def test_a_snapshot_that_points_outside_the_site_fails_the_build_and_writes_noth
         build(snapshot, public, site_url=SITE)
     assert deploy.current(public) == live and deploy.releases(public) == [live]
     assert not outside.exists()
+
+
+SITE_CONF = 'SITENAME = "Heat Atlas"\nSITEURL = "https://atlas.example.org"\n'
+
+
+@pytest.mark.parametrize(
+    "settings_text, error",
+    [
+        (None, "no Pelican settings file at"),
+        (SITE_CONF + 'PLUGINS = ["no_such_plugin"]\n', "PLUGINS: cannot import no_such_plugin"),
+        (SITE_CONF + 'THEME = "nowhere"\n', "theme nowhere"),
+        ('SITENAME = "Heat Atlas"\n', "set SITEURL"),
+        (SITE_CONF + "SITENAME = missing\n", "NameError"),
+    ],
+    ids=["missing file", "missing plugin", "missing theme", "no SITEURL", "error in the file"],
+)
+def test_bad_site_settings_stop_the_build_and_name_the_file(
+    public, snapshot, tmp_path, capsys, settings_text, error
+):
+    settings_file = tmp_path / "siteconf.py"
+    if settings_text is not None:
+        settings_file.write_text(settings_text)
+    live = deploy.current(public)
+    args = ["build", "--snapshot", str(snapshot), "--out", str(public)]
+    code = site_builder_main([*args, "--settings", str(settings_file)])
+    message = capsys.readouterr().err
+    assert code == 1 and f"{settings_file}" in message and error in message, message
+    assert "The live site is unchanged." in message and deploy.current(public) == live
+
+
+def test_the_site_name_and_address_come_from_the_settings_file(public, snapshot, tmp_path):
+    settings_file = tmp_path / "siteconf.py"
+    settings_file.write_text(SITE_CONF)
+    args = ["build", "--snapshot", str(snapshot), "--out", str(public)]
+    assert site_builder_main([*args, "--settings", str(settings_file)]) == 0
+    home = _html(public, "/")
+    assert home.title.text.endswith("Heat Atlas") and "Heat Atlas" in home.header.text
+    assert 'href="https://atlas.example.org/"' in (public / "current" / "feed.xml").read_text()
+    production = subprocess.run(
+        [sys.executable, "-m", "site_builder", *args, "--settings", str(REPO / "publishconf.py")],
+        env={**os.environ, "PUBLIC_SITE_URL": ""},
+        capture_output=True,
+        text=True,
+    )
+    assert production.returncode == 1 and "set PUBLIC_SITE_URL" in production.stderr
 
 
 def test_rollback_switches_back_instantly(public, snapshot):

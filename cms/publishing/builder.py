@@ -40,7 +40,7 @@ class SiteBuilder:
         return build_site(
             self.public / "snapshot",
             self.public,
-            theme=settings.SITE_THEME,
+            settings_file=settings.SITE_SETTINGS_FILE or None,
             site_url=settings.PUBLIC_SITE_URL,
             full=full,
             search=False,

@@ -187,7 +187,9 @@ BUILD_API_URL = os.environ.get("BUILD_API_URL", "http://127.0.0.1:8000/api/v2/")
 # e.g. https://media.example.org).
 BUILD_MEDIA_ORIGIN = os.environ.get("BUILD_MEDIA_ORIGIN", "")
 SITE_PUBLIC_DIR = Path(os.environ.get("SITE_PUBLIC_DIR", BASE_DIR / "public"))
-SITE_THEME = os.environ.get("SITE_THEME", "default")
+# The site's Pelican settings (name, THEME, PLUGINS, …): pelicanconf.py unless set
+# (production: publishconf.py). PUBLIC_SITE_URL is its SITEURL.
+SITE_SETTINGS_FILE = os.environ.get("SITE_SETTINGS_FILE", "")
 BUILD_START_SECONDS = float(os.environ.get("BUILD_START_SECONDS", 0.05))
 BUILD_QUIET_SECONDS = float(os.environ.get("BUILD_QUIET_SECONDS", 2.0))
 BUILD_MAX_WAIT_SECONDS = float(os.environ.get("BUILD_MAX_WAIT_SECONDS", 30))

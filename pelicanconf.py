@@ -1,0 +1,21 @@
+"""The public site's Pelican settings (https://docs.getpelican.com/en/latest/settings.html).
+
+`python -m site_builder build` and the build worker read this file; production reads
+publishconf.py, which starts from it. PUBLIC_SITE_URL in the environment sets SITEURL.
+"""
+
+import os
+
+SITENAME = "Climate Solutions Catalogue"
+SITE_DESCRIPTION = "Climate solutions: what works, who is working on it, and what is left to do."
+SITEURL = os.environ.get("PUBLIC_SITE_URL", "http://127.0.0.1:8080")
+RELATIVE_URLS = False
+
+THEME = "themes/default"  # or any folder holding a theme (see themes/README.md)
+
+# Pelican plugins, by module name (namespace plugins from PyPI: "pelican.plugins.sitemap").
+# The build adds its own, which reads the CMS snapshot, before them.
+PLUGINS = []
+
+TIMEZONE = "UTC"
+DEFAULT_LANG = "en"
