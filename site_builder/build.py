@@ -48,7 +48,7 @@ class WarmState:
     def environment(self, renderer: SiteRenderer) -> Environment:
         if renderer.site_key not in self.environments:
             self.environments.clear()
-            self.environments[renderer.site_key] = environment(renderer.theme)
+            self.environments[renderer.site_key] = environment(renderer.settings)
         return self.environments[renderer.site_key]
 
 
@@ -197,7 +197,10 @@ def _render_with_pelican(
     """Render the whole site with Pelican, the site's plugins and ours (pelican_plugin.py),
     into `fresh`; the release's other files (images, the search link) go in `release`."""
     release.mkdir(exist_ok=True)
-    with tempfile.TemporaryDirectory(prefix="pelican-content-") as empty:
+    # Pelican reads content from PATH: an empty folder, removed with unfinished builds
+    with tempfile.TemporaryDirectory(
+        prefix=f"{release.name}-content-", dir=release.parent
+    ) as empty:
         settings = {
             **options.settings,
             "PATH": empty,  # Pelican's own readers find nothing: the content is the snapshot

@@ -19,7 +19,7 @@ from pelican.generators import Generator
 
 from .content import load
 from .release import write_release
-from .render import FILTERS, SiteRenderer
+from .render import SiteRenderer, environment
 
 
 class SnapshotGenerator(Generator):
@@ -27,7 +27,7 @@ class SnapshotGenerator(Generator):
         self.renderer = self.settings.get("SNAPSHOT_RENDERER") or SiteRenderer(
             load(Path(self.settings["SNAPSHOT_PATH"])), self.settings
         )
-        self.env.filters.update(FILTERS)
+        self.env = environment(self.settings)  # the one incremental builds and previews use
 
     def generate_output(self, writer):
         self.settings["BUILD_WRITTEN"] = write_release(

@@ -49,7 +49,7 @@ class PreviewApp:
         self.snapshot = Path(snapshot) if snapshot else self.public / "snapshot"
         self.settings = site_settings(settings_file, theme=theme, site_url=site_url)
         self.site_url = self.settings["SITEURL"]
-        self.env = environment(Path(self.settings["THEME"]))
+        self.env = environment(self.settings)
         self.pelican = engine.start(self.settings, Path(tempfile.gettempdir()))
         self.state = WarmState()  # kept between previews, as a build worker keeps it
 
@@ -57,7 +57,7 @@ class PreviewApp:
         path = environ.get("PATH_INFO", "/")
         if path == "/":
             status, headers, body = self.preview(parse_qs(environ.get("QUERY_STRING", "")))
-        elif path.startswith(("/assets/", "/media/")) or path == "/favicon.svg":
+        elif path.startswith(("/assets/", "/media/")):
             status, headers, body = self.static(path)
         else:
             status, headers, body = "302 Found", [("Location", self.site_url + path)], b""

@@ -14,17 +14,17 @@ from typing import Any
 from xml.sax.saxutils import escape
 
 import feedgenerator
-from jinja2 import Environment, FileSystemLoader
+from jinja2 import ChoiceLoader, Environment, FileSystemLoader, PrefixLoader
 from markupsafe import Markup
 
 from content_export.richtext import clean_html, dropped_links
 
 from .content import SiteContent, slugify
 from .redirects import redirect_files
-from .site_settings import JINJA_ENVIRONMENT, settings_digest
+from .site_settings import DEFAULT_THEME, THEMES, settings_digest
 
 logger = logging.getLogger(__name__)
-ASSETS = (("css", "site.css"), ("filter_js", "filter.js"), ("search_js", "search.js"))
+DEFAULT_THEME_DIR = THEMES / DEFAULT_THEME
 RECENT = 20
 SECTION_PAGES = {
     "solutions.SolutionIndexPage": "solutions",
@@ -68,29 +68,56 @@ def human_date(value: str) -> str:
 FILTERS = {"html": html, "media_url": media_url, "date": human_date, "slug": slugify}
 
 
-def environment(theme: Path) -> Environment:
-    """A Jinja environment like the one Pelican gives its generators."""
-    env = Environment(loader=FileSystemLoader(str(Path(theme) / "templates")), **JINJA_ENVIRONMENT)
-    env.filters.update(FILTERS)
+def environment(settings: dict) -> Environment:
+    """The Jinja environment of a theme, as Pelican makes it: the theme's templates first,
+    the default theme's under "!default/" (a theme may extend them, as Pelican themes extend
+    "!simple/"), the Jinja settings, and JINJA_FILTERS, JINJA_GLOBALS and JINJA_TESTS.
+    Full builds, incremental builds and previews all render with it."""
+    loader = ChoiceLoader(
+        [
+            FileSystemLoader(str(Path(settings["THEME"]) / "templates")),
+            PrefixLoader({"!default": FileSystemLoader(str(DEFAULT_THEME_DIR / "templates"))}),
+        ]
+    )
+    env = Environment(loader=loader, **settings["JINJA_ENVIRONMENT"])
+    env.filters.update(settings.get("JINJA_FILTERS") or {})
+    env.filters.update(FILTERS)  # after the site's: `html` is what keeps content safe
+    env.globals.update(settings.get("JINJA_GLOBALS") or {})
+    env.tests.update(settings.get("JINJA_TESTS") or {})
     return env
 
 
-def assets(theme: Path) -> dict[str, tuple[str, bytes]]:
-    """Theme files under names that carry their content hash (cacheable forever)."""
-    static = Path(theme) / "static"
+def _theme_files(theme: Path, folder: str) -> dict[str, Path]:
+    """A theme's files under `folder` by name, over the default theme's (a theme has the
+    default theme's static files unless it has its own of the same name)."""
     found = {}
-    for key, name in ASSETS:
-        data = (static / name).read_bytes()
-        stem, suffix = name.rsplit(".", 1)
-        found[key] = (f"/assets/{stem}.{hashlib.sha256(data).hexdigest()[:10]}.{suffix}", data)
+    for root in dict.fromkeys([DEFAULT_THEME_DIR, Path(theme)]):
+        base = root / folder
+        for path in sorted(base.rglob("*")):
+            if path.is_file():
+                found[path.relative_to(base).as_posix()] = path
+    return found
+
+
+def assets(theme: Path) -> dict[str, tuple[str, bytes]]:
+    """The theme's static files, each published under /assets/ with a name that carries
+    its content hash (cacheable forever): {"site.css": ("/assets/site.1a2b3c4d5e.css", …)}."""
+    found = {}
+    for name, path in _theme_files(theme, "static").items():
+        data = path.read_bytes()
+        stem, dot, suffix = name.rpartition(".")
+        fingerprint = hashlib.sha256(data).hexdigest()[:10]
+        hashed = f"{stem}.{fingerprint}.{suffix}" if dot else f"{name}.{fingerprint}"
+        found[name] = (f"/assets/{hashed}", data)
     return found
 
 
 def theme_digest(theme: Path) -> str:
-    """A hash of every file of the theme: a change to any of them re-renders every page."""
+    """A hash of every file the theme uses: a change to any of them re-renders every page."""
     digest = hashlib.sha256()
-    for path in sorted(p for p in Path(theme).rglob("*") if p.is_file()):
-        digest.update(str(path.relative_to(theme)).encode() + b"\0" + path.read_bytes() + b"\0")
+    for root in dict.fromkeys([DEFAULT_THEME_DIR, Path(theme)]):
+        for path in sorted(p for p in root.rglob("*") if p.is_file()):
+            digest.update(str(path.relative_to(root)).encode() + b"\0" + path.read_bytes() + b"\0")
     return digest.hexdigest()
 
 
@@ -363,10 +390,8 @@ class SiteRenderer:
 
 
 def static_files(theme: Path) -> dict[str, bytes]:
-    """Theme files every release has, by path: fingerprinted assets and the favicon."""
-    files = {url.lstrip("/"): data for url, data in assets(theme).values()}
-    files["favicon.svg"] = (Path(theme) / "static" / "favicon.svg").read_bytes()
-    return files
+    """The theme's static files every release has, by path (fingerprinted)."""
+    return {url.lstrip("/"): data for url, data in assets(theme).values()}
 
 
 def feed_xml(renderer: SiteRenderer) -> bytes:

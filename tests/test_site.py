@@ -5,7 +5,6 @@ import json
 import os
 import subprocess
 import sys
-import tempfile
 import threading
 import xml.etree.ElementTree as ET
 from contextlib import contextmanager
@@ -228,6 +227,27 @@ def test_the_site_name_and_address_come_from_the_settings_file(public, snapshot,
     assert production.returncode == 1 and "set PUBLIC_SITE_URL" in production.stderr
 
 
+def test_a_second_theme_gives_the_whole_site_its_own_look(snapshot, tmp_path):
+    public = tmp_path / "public"
+    args = ["build", "--snapshot", str(snapshot), "--out", str(public), "--site-url", SITE]
+    assert site_builder_main([*args, "--theme", "plain"]) == 0
+    live = public / "current"
+    urls = [e["url_path"] for e in _manifest(snapshot)["pages"].values()]
+    assert check_release(live, urls) == []  # every page there, every link leads somewhere
+    assert parse_errors(live) == []
+    pages = [p for p in live.rglob("*.html") if "has moved" not in p.read_text()]
+    assert len(pages) > 20
+    for page in pages:
+        html = BeautifulSoup(page.read_text(), "html.parser")
+        stylesheet = html.find("link", rel="stylesheet")["href"]
+        assert html.body["class"] == ["plain"] and stylesheet.startswith("/assets/plain."), page
+        assert (live / stylesheet.lstrip("/")).is_file()
+    seed = _html(public, "/solutions/high-efficiency-heat-pumps/")
+    assert seed.find(id="overview")  # sections through the default theme's macros
+    index = _html(public, "/solutions/")
+    assert index.select("li.card > a") and not index.select("li.card h3")
+
+
 def test_rollback_switches_back_instantly(public, snapshot):
     first = deploy.current(public)
     second = build(snapshot, public).build_id
@@ -380,7 +400,6 @@ def test_incremental_build_renders_only_what_changed_and_equals_a_full_build(api
 
 def test_forked_render_processes_write_what_one_process_writes(snapshot, tmp_path, monkeypatch):
     monkeypatch.setattr("site_builder.release.PARALLEL_FROM", 1)  # fork even for the sample
-    temporary = set(Path(tempfile.gettempdir()).glob("pelican-content-*"))
     guarded = []
 
     @contextmanager
@@ -393,7 +412,8 @@ def test_forked_render_processes_write_what_one_process_writes(snapshot, tmp_pat
     two = build(snapshot, tmp_path / "two", site_url=SITE, full=True, jobs=2, fork_guard=fork_guard)
     assert guarded == ["forking"]
     assert _files(one.release) == _files(two.release)
-    assert set(Path(tempfile.gettempdir()).glob("pelican-content-*")) == temporary  # none left
+    for public in (tmp_path / "one", tmp_path / "two"):  # no temporary folder left
+        assert list(deploy.releases_dir(public).glob(".building-*")) == []
 
 
 def test_upkeep_runs_in_a_helper_process_and_leaves_the_worker_without_threads(snapshot, tmp_path):
