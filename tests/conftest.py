@@ -22,6 +22,29 @@ SEED = SAMPLE_CONTENT / "solution-high-efficiency-heat-pumps.md"
 SITE_URL = "https://solutions.example.org"
 
 
+# The files whose tests start workers, servers or browsers, slowest first. Test processes take
+# whole files (--dist loadfile) in this order, so the quick files fill the gaps at the end.
+SLOW_FILES = [
+    "test_production.py",
+    "test_publishing.py",
+    "test_site_equals_published.py",
+    "test_export.py",
+    "test_corpus.py",
+    "test_site.py",
+    "test_hostile_api.py",
+    "test_browser.py",
+    "test_incremental.py",
+]
+
+
+def pytest_collection_modifyitems(items) -> None:
+    def slowness(item) -> int:
+        name = item.path.name
+        return SLOW_FILES.index(name) if name in SLOW_FILES else len(SLOW_FILES)
+
+    items.sort(key=slowness)  # stable: each file keeps its own order
+
+
 def run_import(*paths, publish=True):
     """Run the real management command; return (exit code, stdout, stderr)."""
     out, err = StringIO(), StringIO()
