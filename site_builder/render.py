@@ -196,19 +196,21 @@ class SiteRenderer:
         )[:RECENT]
 
     @cached_property
-    def _global_context(self) -> dict:
+    def assets(self) -> dict[str, tuple[str, bytes]]:
+        """The theme's static files (see `assets`), read once per build."""
+        return assets(self.theme)
+
+    @cached_property
+    def global_context(self) -> dict:
         """What every template gets, as Pelican gives it: the settings, then the content."""
         return {
             **{name: value for name, value in self.settings.items() if name.isupper()},
-            "assets": {key: url for key, (url, _) in assets(self.theme).items()},
+            "assets": {key: url for key, (url, _) in self.assets.items()},
             "solutions": self.content.solutions,
             "sectors": self.content.sectors,
             "organisations": self.content.organisations,
             "sections": self.sections,
         }
-
-    def global_context(self) -> dict:
-        return dict(self._global_context)
 
     @cached_property
     def sections(self) -> dict[str, str]:
@@ -327,7 +329,7 @@ class SiteRenderer:
     def context(self, env: Environment, output: Output) -> dict:
         """One output's template context, the way Pelican's writer makes it (the global
         context, then its own)."""
-        context = {**self.global_context(), **self.local_context(output)}
+        context = {**self.global_context, **self.local_context(output)}
         context["cards"] = lambda solutions: self.cards(env, solutions)
         return context
 
@@ -389,9 +391,9 @@ class SiteRenderer:
 # --- the files beside the pages: feed, sitemap, robots.txt, theme assets ------------------
 
 
-def static_files(theme: Path) -> dict[str, bytes]:
+def static_files(renderer: SiteRenderer) -> dict[str, bytes]:
     """The theme's static files every release has, by path (fingerprinted)."""
-    return {url.lstrip("/"): data for url, data in assets(theme).values()}
+    return {url.lstrip("/"): data for url, data in renderer.assets.values()}
 
 
 def feed_xml(renderer: SiteRenderer) -> bytes:
@@ -446,7 +448,7 @@ def robots_txt(renderer: SiteRenderer) -> bytes:
 def extra_files(renderer: SiteRenderer, sitemap_urls: list[str]) -> dict[str, bytes]:
     """Every file of a release that is not a rendered page."""
     return {
-        **static_files(renderer.theme),
+        **static_files(renderer),
         "feed.xml": feed_xml(renderer),
         "sitemap.xml": sitemap_xml(renderer, sitemap_urls),
         "robots.txt": robots_txt(renderer),

@@ -241,6 +241,7 @@ def test_a_second_theme_gives_the_whole_site_its_own_look(snapshot, tmp_path):
         html = BeautifulSoup(page.read_text(), "html.parser")
         stylesheet = html.find("link", rel="stylesheet")["href"]
         assert html.body["class"] == ["plain"] and stylesheet.startswith("/assets/plain."), page
+        assert html.find("link", rel="canonical")["href"].startswith(SITE)  # the shared head
         assert (live / stylesheet.lstrip("/")).is_file()
     seed = _html(public, "/solutions/high-efficiency-heat-pumps/")
     assert seed.find(id="overview")  # sections through the default theme's macros
