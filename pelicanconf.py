@@ -13,9 +13,13 @@ RELATIVE_URLS = False
 
 THEME = "themes/default"  # or any folder holding a theme (see themes/README.md)
 
-# Pelican plugins, by module name (namespace plugins from PyPI: "pelican.plugins.sitemap").
-# The build adds its own, which reads the CMS snapshot, before them.
-PLUGINS = []
+# Pelican plugins, by module name; the build adds its own, which reads the CMS snapshot,
+# before them. They run in full builds, incremental builds and previews alike.
+PLUGINS = [
+    "pelican.plugins.sitemap",  # sitemap.xml (pelican-sitemap)
+    "pelican.plugins.readtime",  # reading time on solution pages (pelican-readtime)
+]
+SITEMAP = {"format": "xml"}
 
 TIMEZONE = "UTC"
 DEFAULT_LANG = "en"

@@ -20,6 +20,7 @@ from jinja2 import Environment
 
 from . import deploy, engine
 from .content import SnapshotError, load
+from .contents import forget_rendered
 from .engine import PluginError, SitePelican, has_plugins
 from .release import ForkGuard, Written, default_jobs, finish, write_release
 from .render import SiteRenderer, environment
@@ -35,13 +36,14 @@ class BuildError(Exception):
 @dataclass
 class WarmState:
     """What a builder that builds again keeps between builds: the page documents it parsed,
-    the cards it rendered, the keys of the release it wrote last, and the compiled templates
-    of its last theme and settings. A build worker keeps one for its whole life, so that a
-    one-page publish parses one page and renders with compiled templates. It changes how
-    fast a build is, never what it writes."""
+    the Pelican objects it made of them, the cards it rendered, the keys of the release it
+    wrote last, and the compiled templates of its last theme and settings. A build worker
+    keeps one for its whole life, so that a one-page publish parses one page and renders
+    with compiled templates. It changes how fast a build is, never what it writes."""
 
     documents: dict[str, dict] = field(default_factory=dict)
     cards: dict[tuple, object] = field(default_factory=dict)
+    objects: dict[str, tuple] = field(default_factory=dict)
     keys: dict[str, dict] = field(default_factory=dict)
     environments: dict[str, Environment] = field(default_factory=dict)
 
@@ -131,7 +133,7 @@ def _build(snapshot: Path, public: Path, options: _Options) -> BuildResult:
     staging = releases / f".building-{build_id}"
     # Plugins change files where they were rendered, never a file shared with a release.
     fresh = staging.with_name(staging.name + "-new") if has_plugins(options.settings) else staging
-    renderer = SiteRenderer(content, options.settings, cards=state.cards)
+    renderer = SiteRenderer(content, options.settings, cards=state.cards, objects=state.objects)
     previous = deploy.current(public)
     previous_keys = deploy.read_keys(public, previous, state.keys) if previous else {}
     incremental = not options.full and previous_keys.get("site") == renderer.site_key
@@ -140,7 +142,7 @@ def _build(snapshot: Path, public: Path, options: _Options) -> BuildResult:
             staged = deploy.take_staged(public, previous, staging)  # a copy of the live one
             if not staged:
                 staging.mkdir()
-            pelican = engine.start(options.settings, fresh)
+            run = engine.begin(engine.start(options.settings, fresh), fresh)
             written = write_release(
                 renderer,
                 state.environment(renderer),
@@ -150,11 +152,14 @@ def _build(snapshot: Path, public: Path, options: _Options) -> BuildResult:
                 old_hashes=previous_keys.get("hashes", {}),
                 reuse=None if staged else releases / previous,
                 strict=False,
+                run=run,
             )
-            engine.finalized(pelican, fresh)
+            engine.finalized(run)
         else:
             written = _render_with_pelican(renderer, staging, fresh, options)
         finish(written, fresh, staging)
+        for gone in state.objects.keys() - written.keys.keys():
+            del state.objects[gone]
         if written.problems:
             shown = "\n  ".join(written.problems[:20])
             more = (
@@ -177,6 +182,8 @@ def _build(snapshot: Path, public: Path, options: _Options) -> BuildResult:
         deploy.remove_tree(staging)
         deploy.remove_tree(fresh)
         raise
+    finally:
+        forget_rendered()
     deploy.activate(public, build_id)
     deploy.write_record(public, build_id, release_record(content))  # for the drift check
     return BuildResult(
@@ -236,12 +243,9 @@ def _changed_urls(old: dict, new: dict, release: Path, previous: Path | None) ->
     """URLs whose file is new, different or gone: what a CDN must purge."""
     changed = {url for name, (url, key) in new.items() if old.get(name, [None, None])[1] != key}
     changed |= {url for name, (url, _) in old.items() if name not in new}
-    for name in ("feed.xml", "sitemap.xml", "robots.txt"):
-        before = previous / name if previous else None
-        if (
-            before is None
-            or not before.is_file()
-            or before.read_bytes() != (release / name).read_bytes()
-        ):
+    for name in ("feed.xml", "sitemap.xml", "robots.txt"):  # a settings file may drop one
+        before, now = (previous / name if previous else None), release / name
+        old_data = before.read_bytes() if before and before.is_file() else None
+        if old_data != (now.read_bytes() if now.is_file() else None):
             changed.add("/" + name)
     return sorted(changed)

@@ -25,6 +25,7 @@ from content_export.snapshot import Snapshot
 from . import engine
 from .build import WarmState
 from .content import load
+from .contents import forget_rendered
 from .render import SiteRenderer, environment
 from .site_settings import site_settings
 
@@ -106,15 +107,18 @@ class PreviewApp:
         page = next(p for p in content.pages if p["id"] == document["id"])
         renderer = SiteRenderer(content, self.settings, cards=self.state.cards)
         output = renderer.page(page)
-        context = renderer.context(self.env, output)
-        html = renderer.render(self.env, output, context)
-        # written, then shown as the site's plugins leave it, as a build would publish it
+        # rendered as a build renders it, then shown as the site's plugins leave it
         with tempfile.TemporaryDirectory(prefix="preview-") as folder:
+            run = engine.begin(self.pelican, Path(folder))
+            made = renderer.content_objects([output])
+            engine.generators_finalized(run, made)
+            context = renderer.context(self.env, output)
             path = Path(folder) / output.save_as
             path.parent.mkdir(parents=True, exist_ok=True)
-            path.write_bytes(html.encode())
-            engine.written(path, context)
-            engine.finalized(self.pelican, Path(folder))
+            path.write_bytes(renderer.render(self.env, output, context).encode())
+            engine.written(Path(folder), [output], lambda _: context)
+            engine.finalized(run)
+            forget_rendered(made)
             return path.read_bytes()
 
     def static(self, path: str) -> tuple[str, list, bytes]:

@@ -65,6 +65,7 @@ def write_release(
     strict: bool = True,
     jobs: int = 1,
     fork_guard: ForkGuard = nullcontext,
+    run: engine.SitePelican | None = None,
 ) -> Written:
     """Bring `folder` to the release for `renderer`'s snapshot.
 
@@ -74,26 +75,34 @@ def write_release(
     the templates may have changed).
 
     The pages rendered and the files beside them are written to `fresh` (default: `folder`),
-    where Pelican plugins may change them; `finish` then moves them into `folder`.
+    where Pelican plugins may change them; `finish` then moves them into `folder`. The
+    Pelican objects of the pages to render are made first (renderer.content_objects), and
+    sent to plugins in `all_generators_finalized` when there is a `run` (Pelican.run sends
+    it itself in a full build).
     """
     folder, old_keys, old_hashes = Path(folder), old_keys or {}, old_hashes or {}
     fresh = Path(fresh or folder)
     site_key = renderer.site_key
-    keys, hashes, sitemap, to_render = {}, {}, [], []
+    keys, hashes, to_render, kept = {}, {}, [], []
     for item in renderer.outputs():
         key, name = item.key(site_key), item.save_as
         keys[name] = [item.url, key]
-        if item.in_sitemap:
-            sitemap.append(item.url)
         if old_keys.get(name, (None, None))[1] != key:
             to_render.append(item)
             continue
+        kept.append(item)
         if reuse is not None:
             _link(reuse / name, folder / name)
         hashes[name] = old_hashes.get(name) or _file_digest(folder / name)
     for name in old_keys.keys() - keys.keys():  # pages gone since the previous release
         _remove(folder, name)
-    extras = extra_files(renderer, sitemap)
+    made = renderer.content_objects(to_render)
+    if made and run is not None:
+        engine.generators_finalized(run, made)
+    if kept and engine.lists_every_page(renderer.settings):
+        renderer.content_objects(kept)
+        engine.kept(fresh, [(item.save_as, renderer.content_object(item)) for item in kept])
+    extras = extra_files(renderer)
     for name, data in extras.items():
         _write(fresh / name, data)
         hashes[name] = digest(data)
@@ -104,6 +113,7 @@ def write_release(
         renderer, env, fresh, to_render, known, strict, jobs, fork_guard
     )
     hashes.update(rendered)
+    engine.written(fresh, to_render, lambda item: renderer.context(env, item))
     return Written(keys, len(to_render), problems, hashes)
 
 
@@ -205,7 +215,6 @@ def _render(
         problems += check_page("/" + name, text, known, parse=parse)
         data = text.encode()
         _write(folder / name, data)
-        engine.written(folder / name, context)
         hashes[name] = digest(data)
     return problems, hashes
 

@@ -16,10 +16,12 @@ from xml.sax.saxutils import escape
 import feedgenerator
 from jinja2 import ChoiceLoader, Environment, FileSystemLoader, PrefixLoader
 from markupsafe import Markup
+from pelican.contents import Article, Content
 
 from content_export.richtext import clean_html, dropped_links
 
 from .content import SiteContent, slugify
+from .contents import content_object, hidden_page
 from .redirects import redirect_files
 from .site_settings import DEFAULT_THEME, THEMES, settings_digest
 
@@ -148,7 +150,8 @@ class Output:
     title: str
     make_context: Callable[[], dict]
     inputs: Any = field(default_factory=list)
-    in_sitemap: bool = True
+    document: dict | None = None  # the CMS page it shows, if it shows one
+    hidden: bool = False  # written but listed nowhere (a redirect's page, the 404 page)
 
     @property
     def save_as(self) -> str:
@@ -184,11 +187,14 @@ class SiteRenderer:
         content: SiteContent,
         settings: dict,
         cards: dict[tuple, Markup] | None = None,
+        objects: dict[str, tuple[str, Content]] | None = None,
     ):
         """`settings` are Pelican's (site_settings.py); `cards` keeps rendered solution cards
-        by what they show: a builder that builds again passes the same dict each time."""
+        by what they show, and `objects` the pages' Pelican objects by file and key: a
+        builder that builds again passes the same dicts each time."""
         self.content, self.settings, self.theme = content, settings, Path(settings["THEME"])
         self._cards = {} if cards is None else cards
+        self._objects = {} if objects is None else objects
         self.recent = sorted(
             (s for s in content.solutions if s.get("last_published_at")),
             key=lambda s: s["last_published_at"],
@@ -268,10 +274,10 @@ class SiteRenderer:
                 "Moved",
                 _fixed({"target": redirect.target}),
                 [redirect.target],
-                in_sitemap=False,
+                hidden=True,
             )
         yield Output("/search/", "search", "Search", _fixed({"section": "search"}))
-        yield Output("/404.html", "404", "Page not found", _fixed({}), in_sitemap=False)
+        yield Output("/404.html", "404", "Page not found", _fixed({}), hidden=True)
 
     def page(self, page: dict) -> Output:
         template, _ = TEMPLATES[page["type"]]
@@ -281,13 +287,13 @@ class SiteRenderer:
             page["title"],
             lambda: self.page_context(page),
             self.page_inputs(page),
+            document=page,
         )
 
     def page_context(self, page: dict) -> dict:
         _, section = TEMPLATES[page["type"]]
         cover = (page.get("cover") or {}).get("image")
         context = {
-            "page": page,
             "section": section,
             "description": page.get("summary", ""),
             "og_image": media_url(cover["renditions"][-1]["file"]) if cover else None,
@@ -326,10 +332,42 @@ class SiteRenderer:
             ]
         return inputs
 
+    def content_objects(self, outputs: list[Output]) -> list[Content]:
+        """The Pelican objects of `outputs` (see contents.py) that are not made yet: made
+        now, each once for what it shows."""
+        made = []
+        for output in outputs:
+            if output.document is None and not output.hidden:
+                continue
+            key = output.key(self.site_key)
+            known = self._objects.get(output.save_as)
+            if known is None or known[0] != key:
+                if output.hidden:
+                    made_now = hidden_page(output.title, output.url, output.save_as, self.settings)
+                else:
+                    made_now = content_object(
+                        output.document, output.url, output.save_as, self.settings
+                    )
+                self._objects[output.save_as] = (key, made_now)
+                made.append(made_now)
+        return made
+
+    def content_object(self, output: Output) -> Content | None:
+        """The Pelican object made for `output` (content_objects), if it has one."""
+        known = self._objects.get(output.save_as)
+        if known is None and (output.document is not None or output.hidden):
+            raise RuntimeError(f"{output.save_as}: rendered before its content object was made")
+        return known[1] if known else None
+
     def context(self, env: Environment, output: Output) -> dict:
         """One output's template context, the way Pelican's writer makes it (the global
-        context, then its own)."""
+        context, then its own, with its content object as `page`, or `article` and `page`)."""
         context = {**self.global_context, **self.local_context(output)}
+        found = self.content_object(output)
+        if found is not None:
+            context["page"] = found
+            if isinstance(found, Article):
+                context["article"] = found
         context["cards"] = lambda solutions: self.cards(env, solutions)
         return context
 
@@ -388,7 +426,7 @@ class SiteRenderer:
         return data
 
 
-# --- the files beside the pages: feed, sitemap, robots.txt, theme assets ------------------
+# --- the files beside the pages: feed, robots.txt, theme assets ----------------------------
 
 
 def static_files(renderer: SiteRenderer) -> dict[str, bytes]:
@@ -420,37 +458,18 @@ def feed_xml(renderer: SiteRenderer) -> bytes:
     return feed.writeString("utf-8").encode()
 
 
-def sitemap_xml(renderer: SiteRenderer, urls: list[str]) -> bytes:
-    site = renderer.settings["SITEURL"]
-    lastmod = {p["url"]: p.get("last_published_at") for p in renderer.content.pages}
-    rows = []
-    for url in sorted(set(urls)):
-        modified = lastmod.get(url)
-        rows.append(
-            f"<url><loc>{escape(site + url)}</loc>"
-            + (f"<lastmod>{modified[:10]}</lastmod>" if modified else "")
-            + "</url>"
-        )
-    return (
-        '<?xml version="1.0" encoding="UTF-8"?>\n'
-        '<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">\n'
-        + "\n".join(rows)
-        + "\n</urlset>\n"
-    ).encode()
-
-
 def robots_txt(renderer: SiteRenderer) -> bytes:
     return (
         f"User-agent: *\nAllow: /\nSitemap: {renderer.settings['SITEURL']}/sitemap.xml\n".encode()
     )
 
 
-def extra_files(renderer: SiteRenderer, sitemap_urls: list[str]) -> dict[str, bytes]:
-    """Every file of a release that is not a rendered page."""
+def extra_files(renderer: SiteRenderer) -> dict[str, bytes]:
+    """Every file of a release that is not a rendered page (the sitemap is the sitemap
+    plugin's, see pelicanconf.py)."""
     return {
         **static_files(renderer),
         "feed.xml": feed_xml(renderer),
-        "sitemap.xml": sitemap_xml(renderer, sitemap_urls),
         "robots.txt": robots_txt(renderer),
         **redirect_files(renderer.content.redirects),
     }

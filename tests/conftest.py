@@ -124,17 +124,29 @@ def imported_corpus(transactional_db, corpus):
     return corpus
 
 
-@pytest.fixture
-def plugin_settings(tmp_path) -> Path:
-    """A Pelican settings file, as a site owner would write one, that adds the tests' plugin
-    (noting_plugin.py: it notes the signals it receives in tmp_path/notes.txt)."""
-    path = tmp_path / "siteconf.py"
+def write_site_settings(folder: Path, plugins: list[str]) -> Path:
+    """A Pelican settings file, as a site owner would write one, with `plugins`."""
+    path = folder / "siteconf.py"
     path.write_text(
         f'SITENAME = "Heat Atlas"\nSITEURL = "{SITE_URL}"\n'
         f'THEME = "{REPO / "themes" / "default"}"\n'
-        f'PLUGINS = ["tests.noting_plugin"]\nNOTES_FILE = "{tmp_path / "notes.txt"}"\n'
+        f'PLUGINS = {plugins!r}\nNOTES_FILE = "{folder / "notes.txt"}"\n'
     )
     return path
+
+
+@pytest.fixture
+def plugin_settings(tmp_path) -> Path:
+    """Settings that add the tests' plugin (noting_plugin.py: it notes the signals it
+    receives in tmp_path/notes.txt) to the site's sitemap and reading-time plugins."""
+    plugins = ["pelican.plugins.sitemap", "pelican.plugins.readtime", "tests.noting_plugin"]
+    return write_site_settings(tmp_path, plugins)
+
+
+@pytest.fixture
+def minify_settings(tmp_path) -> Path:
+    """Settings with pelican-minify, which rewrites every HTML, CSS and JS file written."""
+    return write_site_settings(tmp_path, ["pelican.plugins.sitemap", "pelican.plugins.minify"])
 
 
 @pytest.fixture

@@ -19,6 +19,10 @@ def initialized(pelican) -> None:
     _note(pelican.settings, "initialized")
 
 
+def content_object_init(instance) -> None:
+    _note(instance.settings, f"content_object_init {type(instance).__name__} /{instance.url}")
+
+
 def content_written(path: str, context: dict) -> None:
     if path.endswith(".html"):
         with open(path, "a") as written:
@@ -43,5 +47,6 @@ def take_notes(settings_file: Path) -> list[str]:
 
 def register() -> None:
     signals.initialized.connect(initialized)
+    signals.content_object_init.connect(content_object_init)
     signals.content_written.connect(content_written)
     signals.finalized.connect(finalized)

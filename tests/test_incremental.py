@@ -10,6 +10,7 @@ exporter writes them (content-addressed page files, then the manifest).
 """
 
 import json
+import re
 import shutil
 from pathlib import Path
 
@@ -20,6 +21,7 @@ from hypothesis import strategies as st
 from content_export.snapshot import Snapshot
 from site_builder import deploy
 from site_builder.build import WarmState, build
+from tests.conftest import SITE_URL
 from tests.noting_plugin import MARK, take_notes
 
 SITE = "https://example.org"
@@ -125,7 +127,13 @@ def _files(release: Path) -> dict[str, bytes]:
     return {str(p.relative_to(release)): p.read_bytes() for p in release.rglob("*") if p.is_file()}
 
 
-@pytest.mark.parametrize("with_plugin", [False, True], ids=["no plugins", "a plugin"])
+def _differences(release: Path, other: Path) -> list[str]:
+    """The files that are not the same in both releases (or not in both)."""
+    ours, theirs = _files(release), _files(other)
+    return sorted(name for name in ours | theirs if ours.get(name) != theirs.get(name))
+
+
+@pytest.mark.parametrize("with_minify", [False, True], ids=["site plugins", "pelican-minify"])
 @settings(
     max_examples=10,
     deadline=None,
@@ -135,13 +143,14 @@ def _files(release: Path) -> dict[str, bytes]:
 )
 @given(changes=st.lists(CHANGE, min_size=1, max_size=6))
 def test_incremental_builds_after_any_changes_equal_a_full_build(
-    snapshot, tmp_path_factory, plugin_settings, with_plugin, changes
+    snapshot, tmp_path_factory, minify_settings, with_minify, changes
 ):
-    """With or without a plugin that changes what it is told was written."""
+    """With the site's own plugins (pelican-sitemap, pelican-readtime), and with a plugin
+    that rewrites every file written (pelican-minify)."""
     work = tmp_path_factory.mktemp("changes")
     root, public = work / "snapshot", work / "public"
     shutil.copytree(snapshot, root)
-    settings_file = plugin_settings if with_plugin else None
+    settings_file = minify_settings if with_minify else None
     warm = WarmState()  # as a build worker keeps between builds
     build(root, public, settings_file=settings_file, site_url=SITE, search=False, state=warm)
     content = Content(root)
@@ -164,16 +173,31 @@ def test_incremental_builds_after_any_changes_equal_a_full_build(
     full = build(
         root, work / "fresh", settings_file=settings_file, site_url=SITE, search=False, full=True
     )
-    assert _files(public / "current") == _files(full.release), changes
+    assert _differences(public / "current", full.release) == [], changes
+    home = (full.release / "index.html").read_text()
+    assert ("\n  <" not in home) == with_minify  # minified: no indented lines left
+    assert (full.release / "sitemap.xml").is_file()
 
 
 def _save_as(url: str) -> str:
     return url.lstrip("/") + ("index.html" if url.endswith("/") else "")
 
 
-def test_pelican_plugins_see_every_file_of_a_full_build_and_then_only_what_changed(
+def _objects(notes: list[str], kind: str) -> list[str]:
+    """The URLs of the content objects of `kind` (Article, Page) a plugin saw made."""
+    return sorted(
+        line.split()[2] for line in notes if line.startswith(f"content_object_init {kind} ")
+    )
+
+
+def _sitemap(release: Path) -> list[str]:
+    return re.findall(r"<loc>([^<]+)</loc>", (release / "sitemap.xml").read_text())
+
+
+def test_pelican_plugins_see_every_object_and_file_of_a_full_build_then_only_what_changed(
     snapshot, tmp_path, plugin_settings
 ):
+    solutions = sorted(doc["meta"]["url_path"] for doc in Content(snapshot).documents(SOLUTION))
     public = tmp_path / "public"
     warm = WarmState()
     first = build(snapshot, public, settings_file=plugin_settings, search=False, state=warm)
@@ -186,6 +210,18 @@ def test_pelican_plugins_see_every_file_of_a_full_build_and_then_only_what_chang
     assert sorted(_save_as(url) for url in written) == pages
     assert all((release / page).read_text().count(MARK) == 1 for page in pages)
     assert "<title>Heat Atlas" in (release / "index.html").read_text()
+    assert _objects(notes, "Article") == solutions
+    assert notes.index(f"content_object_init Article {solutions[0]}") < notes.index(
+        f"content_written {solutions[0]}"
+    )
+    listed = _sitemap(release)  # pelican-sitemap: every page, no redirect page, no 404
+    assert listed == sorted(
+        f"{SITE_URL}/{page.removesuffix('index.html')}"
+        for page in pages
+        if page != "404.html" and 'http-equiv="refresh"' not in (release / page).read_text()
+    )
+    assert f"{SITE_URL}{solutions[0]}" in listed
+    assert " min read" in (release / _save_as(solutions[0])).read_text()  # pelican-readtime
 
     content = Content(snapshot)
     content.apply("title", 0, "Renamed By An Editor")
@@ -200,9 +236,12 @@ def test_pelican_plugins_see_every_file_of_a_full_build_and_then_only_what_chang
     assert notes[0] == "initialized" and notes[-1] == "finalized " + " ".join(changed)
     renamed = content.documents(SOLUTION)[0]["meta"]["url_path"]
     assert _save_as(renamed) in changed
+    assert _objects(notes, "Article") == [renamed]
+    assert _sitemap(release) == listed
+    assert " min read" in (release / _save_as(renamed)).read_text()
 
     full = build(snapshot, tmp_path / "fresh", settings_file=plugin_settings, search=False)
-    assert _files(public / "current") == _files(full.release)
+    assert _differences(public / "current", full.release) == []
     assert all(
         text.count(MARK.encode()) == 1
         for name, text in _files(full.release).items()

@@ -61,6 +61,7 @@ def test_the_site_plugins_change_a_preview_as_they_change_the_built_page(
     assert response.text.count(MARK) == 1 and response.text == page_file.read_text()
     assert take_notes(plugin_settings) == [
         "initialized",  # once, as the preview server starts
+        "content_object_init Article /solutions/rooftop-solar/",
         "content_written /solutions/rooftop-solar/",
         "finalized solutions/rooftop-solar/index.html",
     ]

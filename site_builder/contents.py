@@ -1,0 +1,84 @@
+"""The snapshot's pages as Pelican content objects, so that Pelican plugins see content as
+they do in any Pelican site: a solution is an `Article` (dated, with its main sector as
+category), every other page of the CMS a `Page`. Creating one sends `content_object_init`.
+
+A template gets the object as `page` (and a solution also as `article`). Every field of the
+page's document is an attribute of it (`page.body`, `page.metrics`, …), as a Markdown file's
+metadata are in Pelican; `_content` is the page's text, which reading-time and statistics
+plugins read. `url` and `save_as` follow Pelican's conventions (no leading "/").
+
+Files of the site that are no page (a redirect's page, the 404 page) get a `Page` whose
+status is "hidden", as Pelican marks pages that are written but listed nowhere.
+"""
+
+from datetime import UTC, datetime
+
+from pelican.contents import Article, Category, Content, Page
+
+from .content import SOLUTION
+
+# Fields of a page document that Pelican's objects define themselves.
+_OWN_FIELDS = {"content", "url", "save_as", "status", "lang", "template", "date", "modified"}
+# Fields whose text is not part of what a reader reads.
+_NOT_TEXT = {"type", "id", "anchor", "key", "kind", "url", "file", "renditions", "style"}
+
+
+def content_object(page: dict, url: str, save_as: str, settings: dict) -> Content:
+    """The Pelican object of one page of the snapshot."""
+    metadata = {key: value for key, value in page.items() if key not in _OWN_FIELDS}
+    metadata.update(url=url.lstrip("/"), save_as=save_as, slug=page["meta"].get("slug", ""))
+    metadata["summary"] = page.get("summary", "")
+    modified = _date(page.get("last_published_at"))
+    if modified:
+        metadata["modified"] = modified
+    text = _text(page.get("body", ""))
+    if page["type"] != SOLUTION:
+        return Page(text, metadata, settings=settings)
+    metadata["date"] = _date(page["meta"].get("first_published_at")) or modified or _EPOCH
+    sectors = page.get("sector_pages") or []
+    if sectors:
+        main = {ref["id"] for ref in page.get("sectors", ()) if ref.get("is_primary")}
+        category = next((s for s in sectors if s["id"] in main), sectors[0])
+        metadata["category"] = Category(category["title"], settings)
+    return Article(text, metadata, settings=settings)
+
+
+def hidden_page(title: str, url: str, save_as: str, settings: dict) -> Page:
+    """The object of a file that is no page of its own (listed nowhere, not in a sitemap)."""
+    metadata = {"title": title, "url": url.lstrip("/"), "save_as": save_as, "status": "hidden"}
+    return Page("", metadata, settings=settings)
+
+
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+
+
+def _date(value: str | None) -> datetime | None:
+    return datetime.fromisoformat(value.replace("Z", "+00:00")) if value else None
+
+
+def _text(node) -> str:
+    """The text a reader reads in a page's body (its rich text, headings and captions)."""
+    if isinstance(node, str):
+        return node
+    if isinstance(node, list):
+        return "\n".join(filter(None, (_text(child) for child in node)))
+    if isinstance(node, dict):
+        return "\n".join(
+            filter(None, (_text(value) for key, value in node.items() if key not in _NOT_TEXT))
+        )
+    return ""
+
+
+def forget_rendered(objects: list[Content] | None = None) -> None:
+    """Pelican memoizes each object's content and summary in caches that live as long as
+    the process: a worker forgets them after each build, a preview server after each
+    preview (only that preview's, as others may be rendering)."""
+    for name in ("get_content", "get_summary"):
+        cache = Content.__dict__[name].cache
+        if objects is None:
+            cache.clear()
+            continue
+        ids = {id(found) for found in objects}
+        for key in list(cache):
+            if key and id(key[0]) in ids:
+                cache.pop(key, None)
