@@ -6,13 +6,14 @@ STAMP     := $(VENV)/.installed
 MANAGE    := $(PY) manage.py
 export DJANGO_SETTINGS_MODULE ?= cms.settings.dev
 
-.PHONY: help setup install run test lint lock format clean bench
+.PHONY: help setup install run test lint lock format clean bench screenshots
 
 help:
 	@echo "make run    set everything up; run the CMS (:8000/admin/) and the site (:8080)"
 	@echo "make test   install what the tests need and run the whole suite"
 	@echo "make setup  set up only (venv, install, migrate, admin user, sample content)"
 	@echo "make bench  publishing at scale: 1,000 and 10,000 pages (needs ../shared/corpus)"
+	@echo "make screenshots  the reader's pages in Chromium, light and dark (var/screenshots/)"
 
 $(PY):
 	@python=$$(scripts/find-python) && echo "Using $$python" && $$python -m venv $(VENV)
@@ -55,6 +56,10 @@ format: install
 
 clean:
 	rm -rf $(VENV) var public .pytest_cache
+
+# Full-page screenshots of the reader's pages, light and dark, 390 and 1280 px wide.
+screenshots: install
+	$(PY) -m bench screenshots
 
 # Publishing at scale: sites of 1,000 and 10,000 solution pages (needs ../shared/corpus).
 bench: install

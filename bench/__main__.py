@@ -1,9 +1,16 @@
-"""python -m bench scale | export | build | collector | lighthouse  (each takes --help)"""
+"""python -m bench scale | export | build | collector | lighthouse | screenshots (--help)"""
 
 import argparse
 import sys
 
-from . import build_bench, collector_bench, export_bench, lighthouse_bench, scale_bench
+from . import (
+    build_bench,
+    collector_bench,
+    export_bench,
+    lighthouse_bench,
+    scale_bench,
+    screenshots,
+)
 
 BENCHES = {
     "export": export_bench.main,
@@ -11,6 +18,7 @@ BENCHES = {
     "collector": collector_bench.main,
     "lighthouse": lighthouse_bench.main,
     "scale": scale_bench.main,
+    "screenshots": screenshots.main,
 }
 
 

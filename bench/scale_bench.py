@@ -137,12 +137,13 @@ def measure(size: int, workdir: Path, edits: int) -> dict:
 
         print(f"[{size}] publish → live…", file=sys.stderr)
         shutil.copytree(snapshot, public / "snapshot")  # the worker starts from the full export
+        worker_log = open(workdir / "worker.log", "w")  # noqa: SIM115 (closed below)
         worker = subprocess.Popen(
             [sys.executable, "manage.py", "build_worker"],
             cwd=REPO,
             env=env,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
+            stdout=worker_log,
+            stderr=subprocess.STDOUT,
             start_new_session=True,
         )
         static = subprocess.Popen(
@@ -169,7 +170,13 @@ def measure(size: int, workdir: Path, edits: int) -> dict:
             )
             row.update(_probe(env, "publish", f"http://127.0.0.1:{port}", str(public), str(edits)))
             row["worker_mb"] = _vm_hwm(worker.pid)
+        except BaseException:
+            worker_log.flush()
+            tail = (workdir / "worker.log").read_text()[-4000:]
+            print(f"[{size}] the build worker's last output:\n{tail}", file=sys.stderr)
+            raise
         finally:
+            worker_log.close()
             os.killpg(worker.pid, signal.SIGTERM)  # with its search indexer, if one is running
             static.terminate()
             worker.wait(30)

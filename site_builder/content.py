@@ -148,6 +148,7 @@ def load(
         page["url"] = page["meta"]["url_path"]
         page["type"] = page["meta"]["type"]
         page["last_published_at"] = page["meta"].get("last_published_at")
+        page["key_figure"] = key_figure(page.get("metrics") or [])
     pages.sort(key=lambda p: (p["title"].lower(), p["id"]))
     by_type: dict[str, list[dict]] = {}
     for page in pages:
@@ -219,6 +220,11 @@ def drop_unsafe_urls(node, where: str, field: str = "") -> None:
                     node[key] = ""
             elif key != "renditions":  # fetched by the exporter, never linked to
                 drop_unsafe_urls(value, where, name)
+
+
+def key_figure(metrics: list[dict]) -> dict | None:
+    """The figure a card shows of a solution: its first sourced metric, else its first."""
+    return next((m for m in metrics if m.get("sourced")), metrics[0] if metrics else None)
 
 
 def _link_sectors(content: SiteContent) -> None:

@@ -128,12 +128,14 @@ def _card(solution: dict) -> tuple:
     loaded snapshot: the index, its sectors and tags all list the same cards."""
     card = solution.get("card_inputs")
     if card is None:
-        sectors = tuple(sector["meta"]["slug"] for sector in solution["sector_pages"])
+        sectors = tuple((s["meta"]["slug"], s["title"]) for s in solution["sector_pages"])
+        figure = solution.get("key_figure") or {}
         card = solution["card_inputs"] = (
             solution["url"],
             solution["title"],
             solution.get("summary", ""),
             sectors,
+            tuple(figure.get(name) for name in ("label", "value", "value_max", "unit")),
         )
     return card
 
@@ -215,6 +217,7 @@ class SiteRenderer:
             "solutions": self.content.solutions,
             "sectors": self.content.sectors,
             "organisations": self.content.organisations,
+            "tags": self.content.tags,
             "sections": self.sections,
         }
 
@@ -321,6 +324,8 @@ class SiteRenderer:
                     [s["url"], s["title"], s["meta"]["slug"], len(s["solutions"])]
                     for s in content.sectors
                 ],
+                [[tag.url, tag.name, len(tag.solutions)] for tag in content.tags],
+                len(content.organisations),
             ]
         elif page["type"] == "solutions.SectorIndexPage":
             inputs.append([[s["url"], s["title"], len(s["solutions"])] for s in content.sectors])

@@ -67,6 +67,66 @@ def test_reader_goes_from_home_to_a_sector_to_a_solution_and_searches(
     assert errors == []
 
 
+READER_PAGES = [
+    "/",
+    "/solutions/",
+    "/solutions/high-efficiency-heat-pumps/",
+    "/sectors/buildings/",
+    "/organisations/danfoss/",
+    "/search/?q=heat+pump",
+]
+
+
+@pytest.mark.parametrize("scheme", ["light", "dark"])
+def test_reader_pages_have_no_accessibility_violations(site_url, browser_page, scheme):
+    """axe-core (WCAG 2.x A and AA rules, colour contrast included) on the pages a reader
+    sees, in the light and the dark colour scheme, at a phone's width."""
+    from axe_playwright_python.sync_playwright import Axe
+
+    page, axe, found = browser_page, Axe(), {}
+    page.emulate_media(color_scheme=scheme)
+    page.set_viewport_size({"width": 390, "height": 844})
+    for path in READER_PAGES:
+        page.goto(site_url + path)
+        if path.startswith("/search/"):
+            page.locator(".pagefind-ui__result-link").first.wait_for(timeout=10_000)
+        violations = axe.run(page).response["violations"]
+        found[path] = [
+            f"{v['id']}: {[node['target'] for node in v['nodes']][:3]}" for v in violations
+        ]
+        width = page.evaluate("document.documentElement.scrollWidth")
+        assert width <= 390, f"{path} scrolls sideways ({width} px wide)"
+    assert found == {path: [] for path in READER_PAGES}
+
+
+def test_reader_searches_from_the_header_of_any_page(site_url, browser_page):
+    """The search box in every page's header leads to the results for its words, solutions
+    first; without JavaScript, the search page says so and offers the A-Z list instead."""
+    page = browser_page
+    page.goto(site_url + "/sectors/buildings/")
+    box = page.get_by_role("search").get_by_label("Search the catalogue")
+    box.fill("heat pump")
+    box.press("Enter")
+    page.wait_for_url(re.compile(r"/search/\?q=heat\+pump$"))
+    first = page.locator(".pagefind-ui__result-link").first
+    first.wait_for(timeout=10_000)
+    expect(page.get_by_role("textbox", name="Search the catalogue")).to_have_value("heat pump")
+    assert first.inner_text() == "High-Efficiency Heat Pumps"
+    excerpts = " ".join(page.locator(".pagefind-ui__result-excerpt").all_inner_texts())
+    assert "#" not in excerpts
+
+    quiet = page.context.browser.new_context(java_script_enabled=False)
+    try:
+        without_script = quiet.new_page()
+        without_script.goto(site_url + "/search/?q=heat+pump")
+        message = without_script.locator("#search")
+        expect(message).to_contain_text("Search needs JavaScript")
+        message.get_by_role("link", name="all solutions from A to Z").click()
+        assert without_script.url.endswith("/solutions/")
+    finally:
+        quiet.close()
+
+
 @pytest.fixture
 def preview_server(api_url, public, snapshot, settings):
     """The preview renderer, and the CMS pointed at it."""
