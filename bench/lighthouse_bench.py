@@ -11,16 +11,11 @@ import os
 import subprocess
 import sys
 import tempfile
-import threading
 from pathlib import Path
 
 from rich.console import Console
 
-from content_export.export import export
-from site_builder.build import build
-from site_builder.serve import make_server
-
-from .sites import REPO, build_site, database_urls, results_table, serve
+from .sites import REPO, public_site, results_table
 
 LIGHTHOUSE = REPO / ".cache" / "lighthouse"
 PAGES = ["/solutions/high-efficiency-heat-pumps/", "/sectors/buildings/", "/"]
@@ -47,16 +42,11 @@ def main(argv: list[str]) -> int:
         "Lighthouse 12.2.3, mobile (default) settings",
         ["page", "performance", "accessibility", "best practices", "SEO", "LCP", "transfer KiB"],
     )
-    with tempfile.TemporaryDirectory(prefix="bench-lighthouse-") as tmp:
+    with (
+        tempfile.TemporaryDirectory(prefix="bench-lighthouse-") as tmp,
+        public_site("sample") as site,
+    ):
         workdir = Path(tmp)
-        url = database_urls(["sqlite"], workdir)["sqlite"]
-        build_site(url, workdir, "sample")
-        with serve(url, workdir) as api:
-            export(api, workdir / "snapshot")
-        server = make_server(workdir / "public", port=0)
-        site = f"http://127.0.0.1:{server.server_port}"
-        build(workdir / "snapshot", workdir / "public", site_url=site)
-        threading.Thread(target=server.serve_forever, daemon=True).start()
         for page in PAGES:
             report = workdir / "report.json"
             subprocess.run(
@@ -86,6 +76,5 @@ def main(argv: list[str]) -> int:
             if failing:
                 print(f"{page}: failing audits: {', '.join(failing)}", file=sys.stderr)
             table.add_row(page, *map(str, scores), lcp, f"{kib:.0f}")
-        server.shutdown()
     Console(width=150).print(table)
     return 0

@@ -7,15 +7,9 @@ Builds the site from the corpus (or the sample content when ../shared is absent)
 on loopback and saves <page>-<scheme>-<width>.png in --out."""
 
 import argparse
-import tempfile
-import threading
 from pathlib import Path
 
-from content_export.export import export
-from site_builder.build import build
-from site_builder.serve import make_server
-
-from .sites import CORPUS, REPO, build_site, database_urls, serve
+from .sites import CORPUS, REPO, public_site
 
 PAGES = {
     "home": "/",
@@ -35,20 +29,8 @@ def main(argv: list[str]) -> int:
     args = parser.parse_args(argv)
     content = args.content or ("corpus" if CORPUS.is_dir() else "sample")
     args.out.mkdir(parents=True, exist_ok=True)
-    with tempfile.TemporaryDirectory(prefix="bench-screenshots-") as tmp:
-        workdir = Path(tmp)
-        url = database_urls(["sqlite"], workdir)["sqlite"]
-        build_site(url, workdir, content)
-        with serve(url, workdir) as api:
-            export(api, workdir / "snapshot")
-        server = make_server(workdir / "public", port=0)
-        site = f"http://127.0.0.1:{server.server_port}"
-        build(workdir / "snapshot", workdir / "public", site_url=site)
-        threading.Thread(target=server.serve_forever, daemon=True).start()
-        try:
-            saved = shoot(site, args.out)
-        finally:
-            server.shutdown()
+    with public_site(content) as site:
+        saved = shoot(site, args.out)
     for path in saved:
         print(path)
     return 0

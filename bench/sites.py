@@ -6,7 +6,10 @@ import os
 import socket
 import subprocess
 import sys
+import tempfile
+import threading
 import time
+from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -110,6 +113,30 @@ def serve(url: str, workdir: Path):
     finally:
         server.terminate()
         server.wait(10)
+
+
+@contextmanager
+def public_site(content: str) -> Iterator[str]:
+    """A CMS with `content` ("sample", "corpus" or a number of pages) in a temporary
+    folder, exported, built and served on loopback as the public site: its address."""
+    from content_export.export import export
+    from site_builder.build import build
+    from site_builder.serve import make_server
+
+    with tempfile.TemporaryDirectory(prefix="bench-site-") as tmp:
+        workdir = Path(tmp)
+        url = database_urls(["sqlite"], workdir)["sqlite"]
+        build_site(url, workdir, content)
+        with serve(url, workdir) as api:
+            export(api, workdir / "snapshot")
+        server = make_server(workdir / "public", port=0)
+        site = f"http://127.0.0.1:{server.server_port}"
+        build(workdir / "snapshot", workdir / "public", site_url=site)
+        threading.Thread(target=server.serve_forever, daemon=True).start()
+        try:
+            yield site
+        finally:
+            server.shutdown()
 
 
 def results_table(title: str, columns: list[str]) -> Table:
