@@ -6,8 +6,9 @@ minute instead of most of an hour. Each copy is a live page with its own slug an
 and with everything its original has: body, cover image, sectors, organisations named,
 metrics, references, related solutions, tags, and its rows in Wagtail's reference index (so
 that an organisation's edit finds the pages that name it, as it would for pages made in
-the admin). Copies have no revisions until an editor edits them, and are not in the admin's
-search index.
+the admin). Each is noted as shown on the site, as publishing notes it (the change log
+tells the exporter only of pages the site has shown). Copies have no revisions until an
+editor edits them, and are not in the admin's search index.
 """
 
 import sys
@@ -22,6 +23,7 @@ def main(target: int) -> None:
     from django.db import connection, transaction
     from wagtail.models import Page, ReferenceIndex
 
+    from cms.publishing.models import ShownPage
     from cms.solutions.models import (
         OrganisationMention,
         Reference,
@@ -90,6 +92,9 @@ def main(target: int) -> None:
                 [(str(a), str(b)) for a, b in pairs],
                 where=f" AND base_content_type_id = {page_type}",
             )
+        ShownPage.objects.bulk_create(
+            [ShownPage(page_id=copy) for _, copy in pairs], ignore_conflicts=True
+        )
     print(f"{count} solution pages")
 
 

@@ -109,8 +109,9 @@ def _files(release: Path) -> set[str]:
     found = set()
     for folder, subfolders, files in os.walk(release):
         relative = os.path.relpath(folder, release)
-        if relative == ".":
+        if relative == ".":  # (the search index link is a file until its index is built)
             subfolders[:] = [s for s in subfolders if s not in NOT_RECORDED]
+            files = [name for name in files if name not in NOT_RECORDED]
         prefix = "" if relative == "." else relative + "/"
         found.update(prefix + name for name in files)
     return found
