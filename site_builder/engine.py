@@ -61,6 +61,7 @@ class SitePelican(Pelican):
             if name not in _REGISTERED:
                 _REGISTERED[name] = _register(plugin, name, self.settings)
         self.settings["PLUGINS"] = names
+        _forget_unfinished_runs()
 
 
 def _register(plugin, name: str, settings: dict) -> list[tuple[blinker.Signal, Callable]]:
@@ -115,6 +116,7 @@ def begin(pelican: SitePelican, output: Path) -> SitePelican:
     sends `get_generators`, as `Pelican.run` does first."""
     run = copy.copy(pelican)
     run.output_path = str(output)
+    _forget_unfinished_runs()
     signals.get_generators.send(run)
     return run
 
@@ -155,6 +157,16 @@ def kept(output: Path, objects: Iterable[tuple[str, Content | None]]) -> None:
 
     for name, found in objects:
         generator.queue_page(str(output / name), {"page": found})
+
+
+def _forget_unfinished_runs() -> None:
+    """pelican-sitemap waits for `finalized` from the run that started it, keeping every
+    page it was told of: in a process that builds again, a build that failed would leave
+    it waiting (and growing) for good. Each run starts it afresh."""
+    if SITEMAP_PLUGIN in _REGISTERED:
+        from pelican.plugins.sitemap.sitemap import generator
+
+        generator._main_pelican, generator.page_queue = None, []
 
 
 def finalized(run: SitePelican) -> None:

@@ -21,6 +21,7 @@ from hypothesis import strategies as st
 from content_export.snapshot import Snapshot
 from site_builder import deploy
 from site_builder.build import WarmState, build
+from site_builder.render import SiteRenderer
 from tests.conftest import SITE_URL
 from tests.noting_plugin import MARK, take_notes
 
@@ -247,3 +248,27 @@ def test_pelican_plugins_see_every_object_and_file_of_a_full_build_then_only_wha
         for name, text in _files(full.release).items()
         if name.endswith(".html")
     )
+
+
+def test_a_build_that_fails_midway_leaves_the_next_one_whole(snapshot, tmp_path, monkeypatch):
+    """A worker builds again after a failed build: its plugins (the sitemap) start afresh."""
+    public, warm = tmp_path / "public", WarmState()
+    build(snapshot, public, site_url=SITE, search=False, state=warm)
+    content = Content(snapshot)
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("a template failed")
+
+    content.apply("title", 0, "Renamed Once")
+    content.commit()
+    with monkeypatch.context() as patched:
+        patched.setattr(SiteRenderer, "render", broken)
+        with pytest.raises(RuntimeError, match="a template failed"):
+            build(snapshot, public, site_url=SITE, search=False, state=warm)
+    content.apply("title", 0, "Renamed Twice")
+    content.commit()
+    again = build(snapshot, public, site_url=SITE, search=False, state=warm)
+    assert again.mode == "incremental"
+    assert len(_sitemap(public / "current")) > 20
+    full = build(snapshot, tmp_path / "fresh", site_url=SITE, search=False, full=True)
+    assert _differences(public / "current", full.release) == []
