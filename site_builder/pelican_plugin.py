@@ -29,7 +29,7 @@ class SnapshotGenerator(ContentGenerator):
             load(Path(self.settings["SNAPSHOT_PATH"])), self.settings
         )
         self.env = environment(self.settings)  # the one incremental builds and previews use
-        self.hold(self.renderer.content_objects(list(self.renderer.outputs())))
+        self.hold(self.renderer.content_objects(self.renderer.outputs()))
 
     def generate_output(self, writer):
         self.settings["BUILD_WRITTEN"] = write_release(

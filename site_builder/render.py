@@ -241,8 +241,16 @@ class SiteRenderer:
         ]
         return hashlib.sha256(json.dumps(shown).encode()).hexdigest()
 
-    def outputs(self) -> Iterator[Output]:
-        """Every HTML file of the site, with what each one shows (its inputs)."""
+    def outputs(self) -> list[Output]:
+        """Every HTML file of the site, with what each one shows (its inputs); worked out
+        once per build (a full build makes the pages' objects, then writes them)."""
+        return self._outputs
+
+    @cached_property
+    def _outputs(self) -> list[Output]:
+        return list(self._each_output())
+
+    def _each_output(self) -> Iterator[Output]:
         content = self.content
         for page in content.pages:
             yield self.page(page)
