@@ -7,6 +7,7 @@
 A build or a check that fails leaves public/current as it was and says why.
 """
 
+import copy
 import gc
 import logging
 import tempfile
@@ -131,12 +132,15 @@ def _build(snapshot: Path, public: Path, options: _Options) -> BuildResult:
     releases.mkdir(parents=True, exist_ok=True)
     deploy.remove_unfinished(public)  # left by a build that was killed
     staging = releases / f".building-{build_id}"
-    # Plugins change files where they were rendered, never a file shared with a release.
-    fresh = staging.with_name(staging.name + "-new") if has_plugins(options.settings) else staging
     renderer = SiteRenderer(content, options.settings, cards=state.cards, objects=state.objects)
+    site_key = renderer.site_key  # from the settings as read, before Pelican runs with them
     previous = deploy.current(public)
     previous_keys = deploy.read_keys(public, previous, state.keys) if previous else {}
-    incremental = not options.full and previous_keys.get("site") == renderer.site_key
+    incremental = not options.full and previous_keys.get("site") == site_key
+    plugins = has_plugins(options.settings)
+    # Plugins change files where they were rendered, never a file shared with a release:
+    # an incremental build renders beside its copy of the live release.
+    fresh = staging.with_name(staging.name + "-new") if plugins and incremental else staging
     try:
         if incremental:
             staged = deploy.take_staged(public, previous, staging)  # a copy of the live one
@@ -157,7 +161,7 @@ def _build(snapshot: Path, public: Path, options: _Options) -> BuildResult:
             engine.finalized(run)
         else:
             written = _render_with_pelican(renderer, staging, fresh, options)
-        finish(written, fresh, staging)
+        finish(written, renderer, fresh, staging, plugins=plugins)
         for gone in state.objects.keys() - written.keys.keys():
             del state.objects[gone]
         if written.problems:
@@ -173,7 +177,7 @@ def _build(snapshot: Path, public: Path, options: _Options) -> BuildResult:
         deploy.write_keys(
             public,
             build_id,
-            {"site": renderer.site_key, "files": keys, "hashes": written.hashes},
+            {"site": site_key, "files": keys, "hashes": written.hashes},
             state.keys,
         )
         release = releases / build_id
@@ -202,14 +206,14 @@ def _render_with_pelican(
     renderer: SiteRenderer, release: Path, fresh: Path, options: _Options
 ) -> Written:
     """Render the whole site with Pelican, the site's plugins and ours (pelican_plugin.py),
-    into `fresh`; the release's other files (images, the search link) go in `release`."""
+    into `fresh`."""
     release.mkdir(exist_ok=True)
     # Pelican reads content from PATH: an empty folder, removed with unfinished builds
     with tempfile.TemporaryDirectory(
         prefix=f"{release.name}-content-", dir=release.parent
     ) as empty:
         settings = {
-            **options.settings,
+            **copy.deepcopy(options.settings),  # Pelican's readers add to MARKDOWN, in place
             "PATH": empty,  # Pelican's own readers find nothing: the content is the snapshot
             "OUTPUT_PATH": str(fresh),
             "RELEASE_PATH": str(release),

@@ -155,8 +155,9 @@ def kept(output: Path, objects: Iterable[tuple[str, Content | None]]) -> None:
     too, with the objects a full build gives it: both write the same sitemap."""
     from pelican.plugins.sitemap.sitemap import generator
 
+    folder = f"{output}/"  # joined as strings: this runs for every page of the site
     for name, found in objects:
-        generator.queue_page(str(output / name), {"page": found})
+        generator.queue_page(folder + name, {"page": found})
 
 
 def _forget_unfinished_runs() -> None:

@@ -100,15 +100,13 @@ def write_release(
     if made and run is not None:
         engine.generators_finalized(run, made)
     if kept and engine.lists_every_page(renderer.settings):
-        renderer.content_objects(kept)
+        renderer.content_objects(kept)  # none made when a build before made them
         engine.kept(fresh, [(item.save_as, renderer.content_object(item)) for item in kept])
     extras = extra_files(renderer)
     for name, data in extras.items():
         _write(fresh / name, data)
         hashes[name] = digest(data)
-    media = _media(renderer, folder)
-    _link_search_index(folder)
-    known = set(keys) | set(extras) | {f"media/{name}" for name in media}
+    known = set(keys) | set(extras) | {f"media/{name}" for name in _media_files(renderer)}
     problems, rendered = _render_all(
         renderer, env, fresh, to_render, known, strict, jobs, fork_guard
     )
@@ -117,19 +115,37 @@ def write_release(
     return Written(keys, len(to_render), problems, hashes)
 
 
-def finish(written: Written, fresh: Path, folder: Path) -> None:
-    """Move what was rendered in `fresh` (as plugins left it, with any file they added)
-    into the release `folder`, each file renamed over its place, and note its hash."""
-    if Path(fresh) == Path(folder) or not Path(fresh).exists():
-        return
-    for path in sorted(Path(fresh).rglob("*")):
-        if path.is_file() and not path.is_symlink():
-            name = path.relative_to(fresh).as_posix()
-            written.hashes[name] = _file_digest(path)
-            target = Path(folder) / name
+def finish(
+    written: Written, renderer: SiteRenderer, fresh: Path, folder: Path, *, plugins: bool
+) -> None:
+    """Complete the release `folder` once plugins have run: what was rendered in `fresh`
+    (as plugins left it, with any file they added) is moved in, each file renamed over its
+    place, or, when `fresh` is the folder itself and `plugins` ran on it, every file is
+    hashed again. The images and the search link are added last, out of plugins' reach."""
+    fresh, folder = Path(fresh), Path(folder)
+    if fresh != folder and fresh.exists():
+        for name in _files_in(fresh):
+            written.hashes[name] = _file_digest(fresh / name)
+            target = folder / name
             target.parent.mkdir(parents=True, exist_ok=True)
-            os.replace(path, target)
-    shutil.rmtree(fresh)
+            os.replace(fresh / name, target)
+        shutil.rmtree(fresh)
+    elif fresh == folder and plugins:
+        for name in _files_in(folder):
+            written.hashes[name] = _file_digest(folder / name)
+    _media(renderer, folder)
+    _link_search_index(folder)
+
+
+def _files_in(folder: Path) -> list[str]:
+    """The regular files under `folder`, as paths relative to it."""
+    found = []
+    for parent, _, files in os.walk(folder):
+        relative = os.path.relpath(parent, folder)
+        for file in files:
+            if not os.path.islink(os.path.join(parent, file)):
+                found.append(file if relative == "." else f"{relative}/{file}")
+    return found
 
 
 # --- rendering, in this process or in several ----------------------------------------------
@@ -254,11 +270,16 @@ def _remove(folder: Path, name: str) -> None:
         parent = parent.parent
 
 
-def _media(renderer: SiteRenderer, folder: Path) -> set[str]:
+def _media_files(renderer: SiteRenderer) -> dict[str, str]:
+    """The images the pages show: their names under media/, and their snapshot files."""
+    return {media_url(name).rsplit("/", 1)[1]: name for name in renderer.content.image_files()}
+
+
+def _media(renderer: SiteRenderer, folder: Path) -> None:
     """Images the pages show, linked from the snapshot; images no page shows are removed."""
     media = folder / "media"
     media.mkdir(parents=True, exist_ok=True)
-    wanted = {media_url(name).rsplit("/", 1)[1]: name for name in renderer.content.image_files()}
+    wanted = _media_files(renderer)
     for present in os.listdir(media):
         if present not in wanted:
             (media / present).unlink()
@@ -269,7 +290,6 @@ def _media(renderer: SiteRenderer, folder: Path) -> set[str]:
                 os.link(source, media / name)  # the same file system: no copy needed
             except OSError:
                 shutil.copy2(source, media / name)
-    return set(wanted)
 
 
 def _link_search_index(folder: Path) -> None:

@@ -201,7 +201,9 @@ def test_pelican_plugins_see_every_object_and_file_of_a_full_build_then_only_wha
     solutions = sorted(doc["meta"]["url_path"] for doc in Content(snapshot).documents(SOLUTION))
     public = tmp_path / "public"
     warm = WarmState()
-    first = build(snapshot, public, settings_file=plugin_settings, search=False, state=warm)
+    first = build(
+        snapshot, public, settings_file=plugin_settings, search=False, state=warm, full=True
+    )
     release = public / "current"
     pages = sorted(p.relative_to(release).as_posix() for p in release.rglob("*.html"))
     assert first.rendered == len(pages) > 20
