@@ -79,12 +79,16 @@ def settled(timeout=120, worker: "Worker | None" = None, after: int = 0) -> Buil
     """Wait until no build is waiting or running; return the latest build (one newer than
     build #`after`: a build that is run again is queued just after the old one fails)."""
 
+    waiting = [Build.Status.PENDING, Build.Status.RUNNING]
+
     def idle():
-        busy = Build.objects.filter(status__in=[Build.Status.PENDING, Build.Status.RUNNING])
-        if busy.exists():
+        if Build.objects.filter(status__in=waiting).exists():
             return None
         latest = Build.objects.first()  # read after: a build that was running has finished
-        return latest if latest is not None and latest.pk > after else None
+        # … and a failed one may have been queued again between the two reads
+        if latest is None or latest.pk <= after or latest.status in waiting:
+            return None
+        return latest
 
     try:
         return wait_for(idle, timeout, "the builds to finish")

@@ -6,7 +6,7 @@ import pytest
 from django.contrib.auth.models import Group, User
 from django.utils import timezone
 from django.utils.text import slugify
-from wagtail.test.utils.form_data import inline_formset, nested_form_data, streamfield
+from wagtail.test.utils.form_data import inline_formset, nested_form_data, rich_text, streamfield
 
 from cms.publishing.models import BuildTrigger, SiteChange
 from cms.solutions.models import SectorPage, SolutionIndexPage, SolutionPage
@@ -31,8 +31,15 @@ def test_solution_edit_page_loads_with_tabs_for_an_editor(editor_client):
     html = response.content.decode()
     for tab in ("Content", "Taxonomy", "Evidence", "Editorial"):
         assert f">{tab}<" in html or f"{tab}\n" in html, tab
-    assert "Original Markdown" in html
+    assert "Original Markdown" in html and "Provenance" in html  # an imported page
     assert "International Renewable Energy Agency" in html
+
+    from cms.solutions.models import SolutionMetric
+
+    SolutionMetric.objects.create(page=page, label="Savings", value=50, value_max=72.5, unit="%")
+    html = editor_client.get(f"/admin/pages/{page.pk}/edit/").content.decode()
+    assert 'value="50"' in html and 'value="72.5"' in html  # numbers as typed, not 50.000
+    assert "Which part of a solution page this is" in html  # a section, in plain words
 
 
 def test_admin_lists_the_imported_pages(editor_client):
@@ -43,6 +50,14 @@ def test_admin_lists_the_imported_pages(editor_client):
     assert "High-Efficiency Heat Pumps" in response.content.decode()
 
 
+OVERVIEW = {
+    "key": "overview",
+    "heading": "Overview",
+    "anchor": "",
+    "content": streamfield([("paragraph", rich_text("<p>Collectors on the roof heat water.</p>"))]),
+}
+
+
 def new_solution_form(sector, title: str, **fields) -> dict:
     """The admin's form for a new solution page in one sector, as the editor fills it in."""
     no_items = inline_formset([])
@@ -51,7 +66,7 @@ def new_solution_form(sector, title: str, **fields) -> dict:
             "title": title,
             "slug": slugify(title),
             "summary": "Rooftop collectors that heat water with sunlight.",
-            "body": streamfield([]),
+            "body": streamfield([("section", OVERVIEW)]),
             "editorial_status": "in_review",
             "sector_links": inline_formset([{"id": "", "sector": sector.pk, "is_primary": "on"}]),
             "related_solutions": no_items,
@@ -92,6 +107,50 @@ def test_every_live_link_an_editor_sees_opens_the_public_site(
     when = timezone.localtime(later).strftime("%-d %B %Y, %H:%M")
     assert f"is scheduled: it goes live on the public site at {when}" in scheduled.content.decode()
     assert not SolutionPage.objects.get(slug="solar-cookers").live
+
+
+def test_a_solution_is_published_only_with_what_readers_need(published_sample, admin_client):
+    """A draft may be incomplete; publishing asks for a summary, a section and exactly one
+    main sector, each with a message that says how to fix it."""
+    index, sectors = SolutionIndexPage.objects.get(), list(SectorPage.objects.all()[:2])
+    assert len(sectors) == 2
+    added = f"/admin/pages/add/solutions/solutionpage/{index.pk}/"
+    bare = new_solution_form(
+        sectors[0],
+        "Solar Water Heaters",
+        summary="",
+        body=streamfield([]),
+        sector_links=inline_formset([]),
+    )
+    draft = admin_client.post(added, bare, follow=True)
+    assert draft.status_code == 200
+    page = SolutionPage.objects.get(slug="solar-water-heaters")
+    assert not page.live  # saved as a draft, as it is
+
+    edit = f"/admin/pages/{page.pk}/edit/"
+    refused = admin_client.post(edit, {**bare, "action-publish": "1"}).content.decode()
+    assert "Write one or two sentences: readers see them in listings" in refused
+    assert "Add at least one section (for example “Overview”)" in refused
+    assert "add the solution&#x27;s sector and tick “Main sector”" in refused
+    page.refresh_from_db()
+    assert not page.live
+
+    two_main = inline_formset(
+        [{"id": "", "sector": sector.pk, "is_primary": "on"} for sector in sectors]
+    )
+    form = new_solution_form(sectors[0], "Solar Water Heaters", sector_links=two_main)
+    refused = admin_client.post(edit, form).content.decode()  # a draft too: the site shows one
+    assert "tick “Main sector” for one sector only" in refused
+
+    fixed = new_solution_form(sectors[0], "Solar Water Heaters")
+    published = admin_client.post(edit, {**fixed, "action-publish": "1"})
+    assert published.status_code == 302, published.content.decode()[:2000]
+    page.refresh_from_db()
+    assert page.live and page.summary and page.sector_links.get().is_primary
+
+    # a page made in the CMS shows nothing of what an import keeps
+    html = admin_client.get(edit).content.decode()
+    assert "Provenance" not in html and "Remote cover image" not in html
 
 
 def test_validation_messages_speak_to_editors(admin_client):

@@ -2,6 +2,7 @@
 is imported once for this module (conftest.py); both tests start from that import."""
 
 import json
+import re
 
 import pytest
 from bs4 import BeautifulSoup
@@ -63,3 +64,13 @@ def test_whole_corpus_builds_and_passes_the_checks(imported_corpus, live_server,
         (live / "solutions/high-efficiency-heat-pumps/index.html").read_text(), "html.parser"
     )
     assert {a.get_text() for a in heat.select(".eyebrow a")} == {"Electricity", "Buildings"}
+    # lists written right under a paragraph are lists: no page shows a literal "* " line
+    literal = [
+        path.parent.name
+        for path in (live / "solutions").glob("*/index.html")
+        if re.search(
+            r"(?m)^\s*[*-] \S",
+            BeautifulSoup(path.read_text(), "html.parser").select_one("article").get_text("\n"),
+        )
+    ]
+    assert literal == []

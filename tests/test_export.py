@@ -61,7 +61,7 @@ def test_full_export_holds_every_page_section_link_image_and_organisation(api_ur
         if b["type"] == "list"
         for i in b["value"]["items"]
     ]
-    assert len(items) == 18 and "Improved refrigerants" in items[0]
+    assert len(items) == 25 and "Improved refrigerants" in items[0]
     assert '<a href="/contribute/">Help us</a>' in seed["body"][0]["value"]["title"]
     assert len(seed["organisations"]) == 14  # 10 organisations, some named in two sections
     for rendition in seed["cover"]["image"]["renditions"]:

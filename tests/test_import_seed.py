@@ -18,8 +18,11 @@ def _norm(text: str) -> str:
 
 
 def _reference_blocks():
-    """The seed as MkDocs showed it: Python-Markdown with the admonition extension."""
+    """The seed as its author meant it: as MkDocs showed it (Python-Markdown with the
+    admonition extension), except that a list written right under a paragraph is a list,
+    as CommonMark reads it (MkDocs left its lines as `* …` text in the paragraph)."""
     body = SEED.read_text().split("---", 2)[2]
+    body = re.sub(r"(?m)^([A-Za-z][^\n]*)\n(\* |- |\d+\. )", "\\1\n\n\\2", body)
     soup = BeautifulSoup(markdown.markdown(body, extensions=["admonition"]), "html.parser")
     return soup
 

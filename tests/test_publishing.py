@@ -97,11 +97,22 @@ def test_publish_unpublish_and_slug_change_reach_the_site_and_the_webhook(
     receiver.shutdown()
 
     # an admin rolls the site back to the first release from the Site builds view
+    # after seeing what it changes and saying why; the site history records who and why
     listing = admin_client.get("/admin/site-builds/").content.decode()
     assert f"shows the release of build #{build.pk}" in listing and "Roll back to this" in listing
-    admin_client.post(f"/admin/site-builds/{first.pk}/rollback/")
+    rollback = f"/admin/site-builds/{first.pk}/rollback/"
+    asked = admin_client.get(rollback).content.decode()
+    assert f"will show again what build #{first.pk} published" in asked
+    assert "Readers see the change at once" in asked and "Why roll back?" in asked
+    assert deploy.current(site) == build.release  # asking changed nothing
+    refused = admin_client.post(rollback, {"reason": ""})
+    assert refused.status_code == 200 and deploy.current(site) == build.release
+    admin_client.post(rollback, {"reason": "The unpublished page must come back for now."})
     assert deploy.current(site) == first.release
     assert "Cargo Bikes" in live_html(site, "/solutions/cargo-bikes/")
+    history = admin_client.get("/admin/reports/site-history/").content.decode()
+    assert f"Rolled the public site back to build #{first.pk}" in history
+    assert "The unpublished page must come back for now." in history
 
 
 def _indexed_pages(public: Path) -> int:

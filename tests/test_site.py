@@ -52,7 +52,7 @@ def test_every_page_is_built_and_the_seed_keeps_its_sections_in_order(public, sn
     toc = [a["href"] for a in page.select("nav.toc a")]
     assert toc == ["#" + s["id"] for s in sections]
     assert "This a sample ChatGPT page" in page.get_text()
-    assert len(page.select("article .body li")) == 18
+    assert len(page.select("article .body li")) == 25
     cover = page.select_one("figure.cover img")
     assert cover["alt"] == "Cover Image" and "400w" in cover["srcset"]
     assert cover["width"] == "960" and cover.get("fetchpriority") == "high"

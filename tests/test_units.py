@@ -81,6 +81,20 @@ def test_a_list_that_introduces_no_organisations_names_none(tmp_path):
     assert organisations_in(_page(tmp_path, text).body) == []
 
 
+def test_a_list_right_after_a_paragraph_is_a_list_as_commonmark_reads_it(tmp_path):
+    text = DEMO.replace("include:\n\n* Acme", "include:\n* Acme").replace(
+        "## Challenges Ahead\n\n1. First", "## Challenges Ahead\n\nWhat remains:\n1. First"
+    )
+    page = _page(tmp_path, text)
+    overview, challenges = page.body
+    assert [n.type for n in overview.data["content"]] == ["paragraph", "list", "callout", "callout"]
+    assert overview.data["content"][1].data["items"][1] == "Northwind - a utility"
+    assert [n.type for n in challenges.data["content"]] == ["paragraph", "list"]
+    assert challenges.data["content"][1].data == {"ordered": True, "items": ["First", "Second"]}
+    assert [line for line, notice in page.notices if "imported as a list" in notice] == [8, 20]
+    assert [o.name for o in organisations_in(page.body)] == ["Acme Power", "Northwind"]
+
+
 @pytest.mark.parametrize(
     "url, allowed",
     [

@@ -22,6 +22,7 @@ from .source import ImportProblem, Node, SectorMetricValue, SourceImage, SourceL
 KNOWN_CALLOUTS = {kind for kind, _ in CALLOUT_KINDS}
 SECTOR_SOLUTIONS_HEADING = "solutions in this sector"
 
+_LIST_ITEM = re.compile(r"^[ \t]*(?:[*+-]|\d+[.)])[ \t]+\S")
 _ADMONITION = re.compile(r"^(!!!|\?\?\?\+?)[ \t]+([\w-]+)")
 _IMAGE = re.compile(r"!\[([^\]]*)\]\(\s*<?([^)\s>]+)>?(?:\s+\"[^\"]*\")?\s*\)")
 _EMPTY_IMAGE = re.compile(r"!\[([^\]]*)\]\(\s*\)")
@@ -116,8 +117,16 @@ def _scan_source(
     Markdown for Python-Markdown (collapsible `???` admonitions, icon shortcodes)."""
     collapsible: list[bool] = []
     out = []
+    in_list = False
     for offset, line in enumerate(body_text.split("\n")):
         number = first_line + offset
+        if _LIST_ITEM.match(line) and not in_list and out and _is_paragraph_line(out[-1]):
+            # CommonMark starts a list here; Python-Markdown wants a blank line first
+            out.append("")
+            page.notices.append(
+                (number, "A list right after a paragraph (no blank line): imported as a list")
+            )
+        in_list = bool(line.strip()) and (in_list or bool(_LIST_ITEM.match(line)))
         if match := _ADMONITION.match(line):
             marker, kind = match.groups()
             if kind not in KNOWN_CALLOUTS:
@@ -143,6 +152,12 @@ def _scan_source(
             page.links.append(SourceLink(match.group(1), "", number))
         out.append(_ICON_SHORTCODE.sub("", line))
     return "\n".join(out), collapsible
+
+
+def _is_paragraph_line(line: str) -> bool:
+    """A line of running text (not blank, a heading, a table row, a block's marker or HTML)."""
+    text = line.strip()
+    return bool(text) and not text.startswith(("#", "|", "!!!", "<", "---", "```"))
 
 
 def _image_path(page: SourcePage, src: str, docs_root: Path, line: int) -> Path | None:

@@ -22,7 +22,8 @@ class ImportNote(models.Model):
 
     class Meta:
         ordering = ["source_path", "line"]
-        verbose_name = "import note"
+        verbose_name = "thing to fix after import"
+        verbose_name_plural = "to fix after import"
 
     def __str__(self) -> str:
         return f"{self.source_path}:{self.line}: {self.message}"

@@ -3,14 +3,16 @@ up to date, and (for those allowed) rebuild and roll back."""
 
 from pathlib import Path
 
+from django import forms
 from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import reverse
 from django.views.decorators.http import require_POST
-from django.views.generic import TemplateView
+from django.views.generic import FormView, TemplateView
 from wagtail.admin.views.generic.base import WagtailAdminTemplateMixin
+from wagtail.log_actions import log
 
 from site_builder import deploy
 
@@ -53,20 +55,63 @@ def rebuild(request):
     return redirect("site_builds")
 
 
-@require_POST
-def rollback(request, build_id: int):
-    """Switch the public site back to the release an earlier build made (instant)."""
-    if not request.user.has_perm("publishing.rollback_site"):
-        raise PermissionDenied
-    build = get_object_or_404(Build, pk=build_id, status=Build.Status.LIVE)
-    try:
-        deploy.rollback(Path(settings.SITE_PUBLIC_DIR), build.release)
-    except deploy.DeployError as error:
-        messages.error(request, f"Could not roll back to build #{build.pk}: {error}")
-    else:
+class RollbackForm(forms.Form):
+    reason = forms.CharField(
+        label="Why roll back?",
+        help_text="Kept in the site history with your name, for whoever looks later.",
+        max_length=500,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+
+
+class RollbackView(WagtailAdminTemplateMixin, FormView):
+    """Switch the public site back to the release an earlier build made (instant), once the
+    person asking has seen what it changes and said why. The switch is recorded in the
+    site history (Reports) with who did it and the reason."""
+
+    template_name = "publishing/rollback.html"
+    form_class = RollbackForm
+    page_title = "Roll back the public site"
+    header_icon = "globe"
+
+    def dispatch(self, request, *args, **kwargs):
+        if not request.user.has_perm("publishing.rollback_site"):
+            raise PermissionDenied
+        self.build = get_object_or_404(Build, pk=kwargs["build_id"], status=Build.Status.LIVE)
+        return super().dispatch(request, *args, **kwargs)
+
+    def get_breadcrumbs_items(self):
+        return [
+            {"url": reverse("site_builds"), "label": "Site builds"},
+            {"url": "", "label": f"Roll back to build #{self.build.pk}"},
+        ]
+
+    def get_context_data(self, **kwargs):
+        public = Path(settings.SITE_PUBLIC_DIR)
+        live = deploy.current(public)
+        context = super().get_context_data(**kwargs)
+        context.update(
+            build=self.build,
+            live_build=Build.objects.filter(release=live).first() if live else None,
+            later=Build.objects.filter(pk__gt=self.build.pk, status=Build.Status.LIVE).count(),
+            site_url=settings.PUBLIC_SITE_URL.rstrip("/"),
+        )
+        return context
+
+    def form_valid(self, form):
+        build, reason = self.build, form.cleaned_data["reason"]
+        try:
+            deploy.rollback(Path(settings.SITE_PUBLIC_DIR), build.release)
+        except deploy.DeployError as error:
+            messages.error(self.request, f"Could not roll back to build #{build.pk}: {error}")
+            return redirect("site_builds")
+        log(instance=build, action=ROLLBACK_ACTION, user=self.request.user, data={"reason": reason})
         messages.success(
-            request,
+            self.request,
             f"The public site now shows the release of build #{build.pk}. "
             "The next publish builds from the CMS again.",
         )
-    return redirect(reverse("site_builds"))
+        return redirect("site_builds")
+
+
+ROLLBACK_ACTION = "publishing.rollback"

@@ -136,13 +136,17 @@ class SectionBlock(blocks.StructBlock):
     key = blocks.ChoiceBlock(
         choices=SECTION_KEYS,
         default="other",
-        help_text="What this section is about; the site uses it to line pages up.",
+        label="Section",
+        help_text="Which part of a solution page this is. Choose “Other” for a heading of"
+        " your own.",
     )
-    heading = blocks.CharBlock(max_length=200)
+    heading = blocks.CharBlock(max_length=200, help_text="As readers see it, e.g. “Overview”.")
     anchor = blocks.CharBlock(
         max_length=100,
         required=False,
-        help_text="The #link to this section. Left empty, it is made from the heading.",
+        label="Link name",
+        help_text="The end of this section's address (…/#overview), for links straight to"
+        " it. Left empty, it is made from the heading.",
     )
     content = SectionContentBlock()
 

@@ -1,4 +1,4 @@
-"""The admin form of handbook pages."""
+"""The admin forms of handbook pages, with the checks a page must pass to be published."""
 
 from wagtail.admin.forms import WagtailAdminPageForm
 from wagtail.models import COMMENTS_RELATION_NAME
@@ -26,3 +26,54 @@ class HandbookPageForm(WagtailAdminPageForm):
             if unlisted:
                 items.remove(*unlisted)
         return super().save(commit=commit)
+
+
+class SolutionPageForm(HandbookPageForm):
+    """What a reader needs of a solution is checked when it is published (or sent for
+    review): a summary, at least one section and exactly one main sector. A draft may be
+    saved without them, so that an editor can stop halfway; two main sectors are refused
+    even in a draft, as the site can show only one."""
+
+    def clean(self):
+        cleaned = super().clean()
+        main_sectors = self._main_sectors()
+        if main_sectors > 1:
+            self.add_error(
+                None,
+                "Sectors (Taxonomy tab): tick “Main sector” for one sector only; the site shows"
+                " the main sector first and files the solution under it.",
+            )
+        if self.is_deferred_validation:  # saving a draft
+            return cleaned
+        if not (cleaned.get("summary") or "").strip():
+            self.add_error(
+                "summary",
+                "Write one or two sentences: readers see them in listings and search results"
+                " before they open the page.",
+            )
+        body = cleaned.get("body") or []
+        if not any(child.block_type == "section" for child in body):
+            self.add_error(
+                "body",
+                "Add at least one section (for example “Overview”): readers find their way"
+                " through a page by its sections.",
+            )
+        if main_sectors == 0:
+            self.add_error(
+                None,
+                "Sectors (Taxonomy tab): add the solution's sector and tick “Main sector”, so"
+                " that it is listed on that sector's page.",
+            )
+        return cleaned
+
+    def _main_sectors(self) -> int:
+        formset = self.formsets.get("sector_links")
+        if formset is None or not formset.is_valid():
+            return 0
+        return sum(
+            1
+            for form in formset.forms
+            if form.cleaned_data.get("is_primary")
+            and form.cleaned_data.get("sector")
+            and not form.cleaned_data.get("DELETE")
+        )

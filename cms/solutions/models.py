@@ -38,7 +38,8 @@ from cms.solutions.api_fields import (
 )
 
 from .blocks import INLINE_FEATURES, BodyBlock
-from .forms import HandbookPageForm
+from .forms import HandbookPageForm, SolutionPageForm
+from .panels import FilledFieldPanel, ImportedPagePanel, PlainNumberInput
 from .vocabulary import SECTION_KEYS
 
 
@@ -181,7 +182,13 @@ class MetricFields(models.Model):
 
     panels = [
         FieldPanel("label"),
-        FieldRowPanel([FieldPanel("value"), FieldPanel("value_max"), FieldPanel("unit")]),
+        FieldRowPanel(
+            [
+                FieldPanel("value", widget=PlainNumberInput),
+                FieldPanel("value_max", widget=PlainNumberInput),
+                FieldPanel("unit"),
+            ]
+        ),
         FieldRowPanel([FieldPanel("period"), FieldPanel("source")]),
     ]
 
@@ -256,7 +263,7 @@ class HandbookPage(PublicUrlMixin, HeadlessPreviewMixin, Page):
     editorial_panels = [
         FieldPanel("editorial_status"),
         FieldPanel("editorial_notes"),
-        MultiFieldPanel(
+        ImportedPagePanel(
             [
                 FieldPanel("source_path", read_only=True),
                 FieldPanel("source_commit", read_only=True),
@@ -367,7 +374,7 @@ class SolutionPage(HandbookPage):
                 FieldPanel("cover_image"),
                 FieldPanel("cover_alt"),
                 FieldPanel("cover_caption"),
-                FieldPanel("cover_image_url", read_only=True),
+                FilledFieldPanel("cover_image_url", read_only=True),
             ],
             heading="Cover image",
         ),
@@ -400,6 +407,7 @@ class SolutionPage(HandbookPage):
     ]
     parent_page_types = ["solutions.SolutionIndexPage"]
     subpage_types: list[str] = []
+    base_form_class = SolutionPageForm
 
     def clean(self):
         super().clean()

@@ -19,7 +19,9 @@ class Command(BaseCommand):
         parser.add_argument("--timeout", type=float, default=600)
 
     def handle(self, *args, full=False, wait=False, timeout=600, **options):
-        build = request_build("manual", "Asked for with manage.py build_site", full=full)
+        build = request_build(
+            "manual", "Asked for by an operator (from the server's command line)", full=full
+        )
         self.stdout.write(f"Build #{build.pk} is queued.")
         if not wait:
             return
