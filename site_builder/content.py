@@ -203,23 +203,24 @@ def _read(root: Path, entry: dict) -> dict:
 _URL_FIELDS = ("url", "website", "remote_url")
 
 
-def drop_unsafe_urls(node, where: str, field: str = "") -> None:
+def drop_unsafe_urls(node, where: str, field: tuple = ()) -> None:
     """Empty every address in a page document that `safe_url` does not allow (javascript:,
     data:, …), and say so in the build log: the theme then shows the text without a link."""
     if isinstance(node, list):
         for index, child in enumerate(node):
-            drop_unsafe_urls(child, where, f"{field}.{index}" if field else str(index))
+            if isinstance(child, (dict, list)):
+                drop_unsafe_urls(child, where, (*field, index))
     elif isinstance(node, dict):
         for key, value in node.items():
-            name = f"{field}.{key}" if field else key
             if key in _URL_FIELDS and isinstance(value, str) and value:
                 if safe_url(value) is None:
+                    name = ".".join(map(str, (*field, key)))
                     logger.warning(
                         "%s: field %s: address not allowed, removed: %.80r", where, name, value
                     )
                     node[key] = ""
-            elif key != "renditions":  # fetched by the exporter, never linked to
-                drop_unsafe_urls(value, where, name)
+            elif isinstance(value, (dict, list)) and key != "renditions":  # never linked to
+                drop_unsafe_urls(value, where, (*field, key))
 
 
 def key_figure(metrics: list[dict]) -> dict | None:
@@ -228,7 +229,8 @@ def key_figure(metrics: list[dict]) -> dict | None:
 
 
 def _link_sectors(content: SiteContent) -> None:
-    """Each sector lists its solutions: main ones first, in the sector's own order."""
+    """Each sector lists its solutions in the sector's own order (the editor's), then by
+    title."""
     sectors = {sector["id"]: sector for sector in content.sectors}
     for sector in sectors.values():
         sector["solutions"] = []
@@ -239,9 +241,9 @@ def _link_sectors(content: SiteContent) -> None:
             if sector is None:
                 continue
             solution["sector_pages"].append(sector)
-            sector["solutions"].append((not ref["is_primary"], ref["position"], solution))
-    for sector in sectors.values():
-        sector["solutions"] = [s for *_, s in sorted(sector["solutions"], key=lambda t: t[:2])]
+            sector["solutions"].append((ref["position"], solution))
+    for sector in sectors.values():  # solutions come sorted by title: a stable sort keeps it
+        sector["solutions"] = [s for _, s in sorted(sector["solutions"], key=lambda t: t[0])]
 
 
 def _redirects(redirects: list[dict], content: SiteContent) -> dict[str, Redirect]:

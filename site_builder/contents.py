@@ -58,15 +58,22 @@ def _date(value: str | None) -> datetime | None:
 
 def _text(node) -> str:
     """The text a reader reads in a page's body (its rich text, headings and captions)."""
+    found: list[str] = []
+    _collect_text(node, found)
+    return "\n".join(found)
+
+
+def _collect_text(node, found: list[str]) -> None:
     if isinstance(node, str):
-        return node
-    if isinstance(node, list):
-        return "\n".join(filter(None, (_text(child) for child in node)))
-    if isinstance(node, dict):
-        return "\n".join(
-            filter(None, (_text(value) for key, value in node.items() if key not in _NOT_TEXT))
-        )
-    return ""
+        if node:
+            found.append(node)
+    elif isinstance(node, list):
+        for child in node:
+            _collect_text(child, found)
+    elif isinstance(node, dict):
+        for key, value in node.items():
+            if key not in _NOT_TEXT:
+                _collect_text(value, found)
 
 
 def forget_rendered(objects: list[Content] | None = None) -> None:

@@ -107,8 +107,9 @@ def write_release(
         _write(fresh / name, data)
         hashes[name] = digest(data)
     known = set(keys) | set(extras) | {f"media/{name}" for name in _media_files(renderer)}
+    parsed = _one_of_each_kind(to_render) if strict else set()
     problems, rendered = _render_all(
-        renderer, env, fresh, to_render, known, strict, jobs, fork_guard
+        renderer, env, fresh, to_render, known, parsed, jobs, fork_guard
     )
     hashes.update(rendered)
     engine.written(fresh, to_render, lambda item: renderer.context(env, item))
@@ -151,13 +152,22 @@ def _files_in(folder: Path) -> list[str]:
 # --- rendering, in this process or in several ----------------------------------------------
 
 
+def _one_of_each_kind(items: list[Output]) -> set[str]:
+    """The files parsed as strict HTML: one page of each kind (see checks.py), whichever
+    render process it falls to."""
+    first: dict[tuple, str] = {}
+    for item in items:
+        first.setdefault(kind_of(item.save_as), item.save_as)
+    return set(first.values())
+
+
 def _render_all(
     renderer: SiteRenderer,
     env: Environment,
     folder: Path,
     items: list[Output],
     known: set[str],
-    strict: bool,
+    parsed: set[str],
     jobs: int,
     fork_guard: ForkGuard,
 ) -> tuple[list[str], dict[str, str]]:
@@ -166,7 +176,7 @@ def _render_all(
     compiled templates (nothing is pickled); `fork_guard` lets the caller stop its own
     threads while the children are forked."""
     if jobs <= 1 or len(items) < PARALLEL_FROM:
-        return _render(renderer, env, folder, items, known, strict)
+        return _render(renderer, env, folder, items, known, parsed)
     for name in env.list_templates():  # compiled before the fork, not once in each child
         env.get_template(name)
     context = multiprocessing.get_context("fork")
@@ -176,7 +186,7 @@ def _render_all(
         with fork_guard():
             for number in range(jobs):
                 receiver, sender = context.Pipe(duplex=False)
-                share = (renderer, env, folder, items[number::jobs], known, strict)
+                share = (renderer, env, folder, items[number::jobs], known, parsed)
                 child = context.Process(target=_render_share, args=(sender, share), daemon=True)
                 child.start()
                 sender.close()
@@ -219,16 +229,13 @@ def _render(
     folder: Path,
     items: list[Output],
     known: set[str],
-    strict: bool,
+    parsed: set[str],
 ) -> tuple[list[str], dict[str, str]]:
-    problems, hashes, parsed_kinds = [], {}, set()
+    problems, hashes = [], {}
     for item in items:
         name, context = item.save_as, renderer.context(env, item)
         text = renderer.render(env, item, context)
-        kind = kind_of(name)
-        parse = strict and kind not in parsed_kinds
-        parsed_kinds.add(kind)
-        problems += check_page("/" + name, text, known, parse=parse)
+        problems += check_page("/" + name, text, known, parse=name in parsed)
         data = text.encode()
         _write(folder / name, data)
         hashes[name] = digest(data)

@@ -17,6 +17,7 @@ from django.core.files.images import ImageFile
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.text import slugify
 from PIL import Image as PILImage
 from wagtail.images import get_image_model
 from wagtail.models import Page, ReferenceIndex
@@ -336,10 +337,9 @@ class _PageWriter:
     def resolve(self, href: str, line: int, text: str) -> Page | None:
         """A relative MkDocs link → the page it names, or an import note for editors."""
         target: Page | None = None
-        if (slug := linked_slug(self.source, href, "solution-")) is not None:
-            target = (
-                SolutionPage.objects.child_of(self.structure.solutions).filter(slug=slug).first()
-            )
+        if slugs := solution_slugs(self.source, href, text):
+            found = SolutionPage.objects.child_of(self.structure.solutions).filter(slug__in=slugs)
+            target = min(found, key=lambda page: slugs.index(page.slug), default=None)
         elif (slug := linked_slug(self.source, href, "sector-")) is not None:
             target = SectorPage.objects.child_of(self.structure.sectors).filter(slug=slug).first()
         elif linked_slug(self.source, href, "contribute") == "":
@@ -431,8 +431,9 @@ class SectorPlan:
                 continue
             listed = self.positions.setdefault(sectors[source.slug], {})
             for position, link in enumerate(source.solution_links):
-                slug = linked_slug(source, link.href, "solution-")
-                if slug in solutions:
+                slugs = solution_slugs(source, link.href, link.text)
+                slug = next((slug for slug in slugs if slug in solutions), None)
+                if slug is not None:
                     listed.setdefault(solutions[slug], position)
 
     def links_of(self, solution: SolutionPage) -> list:
@@ -451,6 +452,16 @@ def linked_slug(source: SourcePage, href: str, prefix: str) -> str | None:
     path = posixpath.normpath(posixpath.join(source.mkdocs_url, urlsplit(href).path))
     name = path.strip("/").split("/")[0] if path.strip("/") else ""
     return name.removeprefix(prefix) if name.startswith(prefix) else None
+
+
+def solution_slugs(source: SourcePage, href: str, text: str) -> list[str]:
+    """The slugs a link to a solution may name, the likelier first: its address's, then its
+    text's (a few handbook links have a malformed address, "../solution-tree-plantations-
+    (on-degraded-land)", but the page's title as their text). Empty for other links."""
+    slug = linked_slug(source, href, "solution-")
+    if slug is None:
+        return []
+    return [slug, slugify(text)] if slugify(text) not in ("", slug) else [slug]
 
 
 def find_or_create_organisation(name: str, abbreviation: str = "") -> Organisation:

@@ -35,8 +35,14 @@ class ParagraphBlock(RichTextBlock):
 
 
 class ListBlock(blocks.StructBlock):
-    ordered = blocks.BooleanBlock(required=False, help_text="Numbered list (1, 2, 3…)")
-    items = blocks.ListBlock(RichTextBlock(features=INLINE_FEATURES), min_num=1, label="Items")
+    ordered = blocks.BooleanBlock(
+        required=False,
+        label="Numbered",
+        help_text="Tick for a numbered list (1, 2, 3…), when the order matters.",
+    )
+    items = blocks.ListBlock(
+        RichTextBlock(features=INLINE_FEATURES, label="Item"), min_num=1, label="Items"
+    )
 
     class Meta:
         icon = "list-ul"
@@ -51,7 +57,11 @@ class FigureBlock(blocks.StructBlock):
         label="Alternative text",
         help_text="Describe the image for people who cannot see it.",
     )
-    caption = RichTextBlock(features=INLINE_FEATURES, required=False)
+    caption = RichTextBlock(
+        features=INLINE_FEATURES,
+        required=False,
+        help_text="Shown under the image; say who took it if you know.",
+    )
 
     class Meta:
         icon = "image"
@@ -78,8 +88,10 @@ class TableBlock(TypedTableBlock):
 
 
 class QuoteBlock(blocks.StructBlock):
-    text = RichTextBlock(features=TEXT_FEATURES)
-    attribution = blocks.CharBlock(required=False)
+    text = RichTextBlock(features=TEXT_FEATURES, label="Quotation")
+    attribution = blocks.CharBlock(
+        required=False, label="Who said it", help_text="For example “Fatih Birol, IEA, 2023”."
+    )
 
     class Meta:
         icon = "openquote"
@@ -90,9 +102,11 @@ class QuoteBlock(blocks.StructBlock):
 class VideoBlock(blocks.StructBlock):
     """A video player embedded by URL (kept as the source gave it; no oEmbed lookup)."""
 
-    url = blocks.URLBlock(label="Video URL")
+    url = blocks.URLBlock(
+        label="Video address", help_text="The page of the video, e.g. on YouTube or Vimeo."
+    )
     title = blocks.CharBlock(help_text="What the video shows, for screen readers.")
-    caption = RichTextBlock(features=INLINE_FEATURES, required=False)
+    caption = RichTextBlock(features=INLINE_FEATURES, required=False, help_text="Shown under it.")
 
     def get_api_representation(self, value, context=None):
         data = super().get_api_representation(value, context)
@@ -106,11 +120,19 @@ class VideoBlock(blocks.StructBlock):
 
 
 class CalloutBlock(blocks.StructBlock):
-    kind = blocks.ChoiceBlock(choices=CALLOUT_KINDS, default="info")
-    title = RichTextBlock(features=INLINE_FEATURES, required=False)
-    body = RichTextBlock(features=TEXT_FEATURES, required=False)
+    kind = blocks.ChoiceBlock(
+        choices=CALLOUT_KINDS,
+        default="info",
+        help_text="Sets its colour and icon on the site: “Warning” for risks, “Tip” for advice.",
+    )
+    title = RichTextBlock(
+        features=INLINE_FEATURES, required=False, help_text="Left empty, the kind is the title."
+    )
+    body = RichTextBlock(features=TEXT_FEATURES, required=False, label="Text")
     collapsible = blocks.BooleanBlock(
-        required=False, help_text="Readers can fold this callout away."
+        required=False,
+        label="Folded",
+        help_text="Readers see only the title until they open it.",
     )
 
     class Meta:

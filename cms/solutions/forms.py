@@ -37,7 +37,7 @@ class SolutionPageForm(HandbookPageForm):
     def clean(self):
         cleaned = super().clean()
         main_sectors = self._main_sectors()
-        if main_sectors > 1:
+        if main_sectors is not None and main_sectors > 1:
             self.add_error(
                 None,
                 "Sectors (Taxonomy tab): tick “Main sector” for one sector only; the site shows"
@@ -58,7 +58,7 @@ class SolutionPageForm(HandbookPageForm):
                 "Add at least one section (for example “Overview”): readers find their way"
                 " through a page by its sections.",
             )
-        if main_sectors == 0:
+        if main_sectors == 0:  # None: the sector list has its own errors to show first
             self.add_error(
                 None,
                 "Sectors (Taxonomy tab): add the solution's sector and tick “Main sector”, so"
@@ -66,10 +66,10 @@ class SolutionPageForm(HandbookPageForm):
             )
         return cleaned
 
-    def _main_sectors(self) -> int:
+    def _main_sectors(self) -> int | None:
         formset = self.formsets.get("sector_links")
         if formset is None or not formset.is_valid():
-            return 0
+            return None
         return sum(
             1
             for form in formset.forms

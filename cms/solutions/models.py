@@ -241,11 +241,14 @@ class HandbookPage(PublicUrlMixin, HeadlessPreviewMixin, Page):
     )
     body = StreamField(BodyBlock(), blank=True)
     editorial_status = models.CharField(
-        max_length=20, choices=EDITORIAL_STATUSES, default="in_review"
+        max_length=20,
+        choices=EDITORIAL_STATUSES,
+        default="in_review",
+        help_text="Pages marked “AI draft” tell readers that no person has checked them yet.",
     )
     editorial_notes = models.TextField(blank=True, help_text="Only editors see this.")
     source_path = models.CharField(max_length=300, blank=True, verbose_name="Imported from")
-    source_commit = models.CharField(max_length=64, blank=True)
+    source_commit = models.CharField(max_length=64, blank=True, verbose_name="Handbook version")
     source_license = models.CharField(max_length=100, blank=True, verbose_name="Licence")
     source_markdown = models.TextField(
         blank=True, verbose_name="Original Markdown", help_text="As imported; kept for reference."
@@ -357,7 +360,11 @@ class SolutionPage(HandbookPage):
         verbose_name="Cover image alternative text",
         help_text="Describe the picture for people who cannot see it.",
     )
-    cover_caption = RichTextField(features=INLINE_FEATURES, blank=True)
+    cover_caption = RichTextField(
+        features=INLINE_FEATURES,
+        blank=True,
+        help_text="Shown under the picture; say who took it (e.g. “Photo: Jane Doe, CC BY”).",
+    )
     cover_image_url = models.URLField(
         blank=True,
         max_length=1000,
@@ -419,11 +426,16 @@ class SolutionPage(HandbookPage):
 
 class SolutionSectorLink(Orderable):
     page = ParentalKey(SolutionPage, on_delete=models.CASCADE, related_name="sector_links")
-    sector = models.ForeignKey(SectorPage, on_delete=models.CASCADE, related_name="solution_links")
+    sector = models.ForeignKey(
+        SectorPage,
+        on_delete=models.CASCADE,
+        related_name="solution_links",
+        help_text="Its page lists this solution.",
+    )
     is_primary = models.BooleanField(
         default=False,
         verbose_name="Main sector",
-        help_text="The sector shown first for this solution (one per solution).",
+        help_text="Tick it for one sector: the solution is filed under it and it is named first.",
     )
     position_in_sector = models.PositiveIntegerField(
         default=0, help_text="Where the solution appears in the sector's list."
@@ -443,7 +455,11 @@ class OrganisationMention(Orderable):
         Organisation, on_delete=models.CASCADE, related_name="mentions"
     )
     section_key = models.CharField(
-        max_length=20, choices=SECTION_KEYS, blank=True, verbose_name="Section"
+        max_length=20,
+        choices=SECTION_KEYS,
+        blank=True,
+        verbose_name="Section",
+        help_text="The section of this page that names them.",
     )
     role = models.CharField(
         max_length=100, blank=True, help_text="For example “manufacturer” or “funder”."
@@ -469,15 +485,27 @@ class SectorMetric(Orderable, MetricFields):
 
 class Reference(Orderable):
     page = ParentalKey(SolutionPage, on_delete=models.CASCADE, related_name="references")
-    source = models.ForeignKey(Source, on_delete=models.CASCADE, related_name="+")
-    note = models.CharField(max_length=255, blank=True)
+    source = models.ForeignKey(
+        Source,
+        on_delete=models.CASCADE,
+        related_name="+",
+        help_text="Listed under “References” at the foot of the page.",
+    )
+    note = models.CharField(
+        max_length=255, blank=True, help_text="What it backs up, if not the whole page."
+    )
 
     panels = [FieldPanel("source"), FieldPanel("note")]
 
 
 class RelatedSolution(Orderable):
     page = ParentalKey(SolutionPage, on_delete=models.CASCADE, related_name="related_solutions")
-    solution = models.ForeignKey(SolutionPage, on_delete=models.CASCADE, related_name="+")
+    solution = models.ForeignKey(
+        SolutionPage,
+        on_delete=models.CASCADE,
+        related_name="+",
+        help_text="Linked under “Related solutions” at the foot of the page.",
+    )
 
     panels = [FieldPanel("solution")]
 
