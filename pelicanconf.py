@@ -23,3 +23,11 @@ SITEMAP = {"format": "xml"}
 
 TIMEZONE = "UTC"
 DEFAULT_LANG = "en"
+
+# Listings of solutions (the solutions index) show this many cards a page, as Pelican
+# paginates; further pages are /solutions/page/2/ and on.
+DEFAULT_PAGINATION = 100
+PAGINATION_PATTERNS = (
+    (1, "{url}", "{save_as}"),
+    (2, "{base_name}/page/{number}/", "{base_name}/page/{number}/index.html"),
+)

@@ -9,7 +9,6 @@ import json
 import logging
 import re
 from dataclasses import dataclass, field
-from functools import cached_property
 from pathlib import Path
 from typing import NamedTuple
 
@@ -46,10 +45,10 @@ class Organisation:
     website: str
     kind: str
     mentions: list[Mention] = field(default_factory=list)
+    url: str = field(init=False)  # an attribute, not a property: it is read for every mention
 
-    @cached_property
-    def url(self) -> str:
-        return f"/organisations/{self.slug}/"
+    def __post_init__(self):
+        self.url = f"/organisations/{self.slug}/"
 
 
 @dataclass
@@ -57,10 +56,10 @@ class Tag:
     name: str
     slug: str
     solutions: list[dict] = field(default_factory=list)
+    url: str = field(init=False)
 
-    @cached_property
-    def url(self) -> str:
-        return f"/tags/{self.slug}/"
+    def __post_init__(self):
+        self.url = f"/tags/{self.slug}/"
 
 
 class Redirect(NamedTuple):

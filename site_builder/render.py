@@ -17,6 +17,7 @@ import feedgenerator
 from jinja2 import ChoiceLoader, Environment, FileSystemLoader, PrefixLoader
 from markupsafe import Markup
 from pelican.contents import Article, Content
+from pelican.paginator import Paginator
 
 from content_export.richtext import clean_html, dropped_links
 
@@ -154,15 +155,23 @@ class Output:
     inputs: Any = field(default_factory=list)
     document: dict | None = None  # the CMS page it shows, if it shows one
     hidden: bool = False  # written but listed nowhere (a redirect's page, the 404 page)
+    _key: tuple[str, str] | None = field(default=None, init=False, repr=False, compare=False)
 
-    @property
+    @cached_property
     def save_as(self) -> str:
         path = self.url.lstrip("/")
         return path + "index.html" if self.url.endswith("/") else path
 
     def key(self, site_key: str) -> str:
         """A hash of what the file is made of. A worker remembers the key of each file's
-        inputs: comparing them again is much cheaper than hashing them again."""
+        inputs: comparing them again is much cheaper than hashing them again. A build asks
+        for a file's key more than once; it is worked out once."""
+        if self._key is not None and self._key[0] == site_key:
+            return self._key[1]
+        self._key = (site_key, self._work_out_key(site_key))
+        return self._key[1]
+
+    def _work_out_key(self, site_key: str) -> str:
         known = _KEYS.get(self.save_as)
         if (
             known is not None
@@ -253,7 +262,10 @@ class SiteRenderer:
     def _each_output(self) -> Iterator[Output]:
         content = self.content
         for page in content.pages:
-            yield self.page(page)
+            if page["type"] == "solutions.SolutionIndexPage":
+                yield from self.index_pages(page)
+            else:
+                yield self.page(page)
         yield Output(
             "/organisations/",
             "organisation_index",
@@ -301,6 +313,39 @@ class SiteRenderer:
             document=page,
         )
 
+    def index_pages(self, page: dict) -> Iterator[Output]:
+        """The solutions index, DEFAULT_PAGINATION cards a page, as Pelican paginates its
+        listings (its Paginator, at the addresses PAGINATION_PATTERNS gives): the first is
+        the CMS page itself, the others are listed nowhere but in its page links. Templates
+        get Pelican's variables: `solutions_paginator`, `solutions_page` (its
+        `object_list`: the cards of this page), `solutions_previous_page` and
+        `solutions_next_page`."""
+        first = self.page(page)
+        per_page = self.settings.get("DEFAULT_PAGINATION") or None
+        paginator = Paginator(
+            first.save_as, first.url, self.content.solutions, self.settings, per_page
+        )
+        pages = paginator.page_range
+        for number in pages:
+            listing = paginator.page(number)
+            shown = {
+                "solutions_paginator": paginator,
+                "solutions_page": listing,
+                "solutions_previous_page": paginator.page(number - 1) if number > 1 else None,
+                "solutions_next_page": paginator.page(number + 1) if listing.has_next() else None,
+            }
+            inputs = [*first.inputs, [_card(s) for s in listing.object_list], len(pages)]
+
+            def make_context(shown: dict = shown) -> dict:
+                return {**self.page_context(page), **shown}
+
+            if number == 1:
+                first.inputs, first.make_context = inputs, make_context
+                yield first
+            else:
+                title = f"{page['title']}, page {number} of {len(pages)}"
+                yield Output("/" + listing.url, first.template, title, make_context, inputs)
+
     def page_context(self, page: dict) -> dict:
         _, section = TEMPLATES[page["type"]]
         cover = (page.get("cover") or {}).get("image")
@@ -325,15 +370,15 @@ class SiteRenderer:
             ]
         elif page["type"] == "solutions.SectorPage":
             inputs.append([_card(s) for s in page["solutions"]])
-        elif page["type"] == "solutions.SolutionIndexPage":
+        elif page["type"] == "solutions.SolutionIndexPage":  # and its cards: index_pages
             inputs += [
-                [_card(s) for s in content.solutions],
                 [
                     [s["url"], s["title"], s["meta"]["slug"], len(s["solutions"])]
                     for s in content.sectors
                 ],
                 [[tag.url, tag.name, len(tag.solutions)] for tag in content.tags],
                 len(content.organisations),
+                len(content.solutions),
             ]
         elif page["type"] == "solutions.SectorIndexPage":
             inputs.append([[s["url"], s["title"], len(s["solutions"])] for s in content.sectors])

@@ -124,13 +124,13 @@ def imported_corpus(transactional_db, corpus):
     return corpus
 
 
-def write_site_settings(folder: Path, plugins: list[str]) -> Path:
+def write_site_settings(folder: Path, plugins: list[str], more: str = "") -> Path:
     """A Pelican settings file, as a site owner would write one, with `plugins`."""
     path = folder / "siteconf.py"
     path.write_text(
         f'SITENAME = "Heat Atlas"\nSITEURL = "{SITE_URL}"\n'
         f'THEME = "{REPO / "themes" / "default"}"\n'
-        f'PLUGINS = {plugins!r}\nNOTES_FILE = "{folder / "notes.txt"}"\n'
+        f'PLUGINS = {plugins!r}\nNOTES_FILE = "{folder / "notes.txt"}"\n{more}'
     )
     return path
 
@@ -145,8 +145,10 @@ def plugin_settings(tmp_path) -> Path:
 
 @pytest.fixture
 def minify_settings(tmp_path) -> Path:
-    """Settings with pelican-minify, which rewrites every HTML, CSS and JS file written."""
-    return write_site_settings(tmp_path, ["pelican.plugins.sitemap", "pelican.plugins.minify"])
+    """Settings with pelican-minify, which rewrites every HTML, CSS and JS file written, and
+    two solutions a page on the index, at Pelican's own page addresses (index2.html)."""
+    plugins = ["pelican.plugins.sitemap", "pelican.plugins.minify"]
+    return write_site_settings(tmp_path, plugins, "DEFAULT_PAGINATION = 2\n")
 
 
 @pytest.fixture

@@ -147,7 +147,7 @@ def test_incremental_builds_after_any_changes_equal_a_full_build(
     snapshot, tmp_path_factory, minify_settings, with_minify, changes
 ):
     """With the site's own plugins (pelican-sitemap, pelican-readtime), and with a plugin
-    that rewrites every file written (pelican-minify)."""
+    that rewrites every file written (pelican-minify) and the index in pages of two."""
     work = tmp_path_factory.mktemp("changes")
     root, public = work / "snapshot", work / "public"
     shutil.copytree(snapshot, root)
@@ -178,6 +178,7 @@ def test_incremental_builds_after_any_changes_equal_a_full_build(
     home = (full.release / "index.html").read_text()
     assert ("\n  <" not in home) == with_minify  # minified: no indented lines left
     assert (full.release / "sitemap.xml").is_file()
+    assert (full.release / "solutions" / "index2.html").is_file() == with_minify
 
 
 def _save_as(url: str) -> str:

@@ -227,6 +227,43 @@ def test_the_site_name_and_address_come_from_the_settings_file(public, snapshot,
     assert production.returncode == 1 and "set PUBLIC_SITE_URL" in production.stderr
 
 
+def test_a_long_list_of_solutions_comes_a_page_at_a_time(snapshot, tmp_path):
+    """With DEFAULT_PAGINATION (as at 10,000 solutions), the index is Pelican-paginated: each
+    page names its place, links to its neighbours, and every solution is on exactly one."""
+    settings_file = tmp_path / "siteconf.py"
+    settings_file.write_text(  # the site's settings, two solutions a page
+        f"import sys\nsys.path.insert(0, {str(REPO)!r})\nfrom pelicanconf import *\n"
+        f"THEME = {str(REPO / 'themes' / 'default')!r}\nDEFAULT_PAGINATION = 2\n"
+    )
+    public = tmp_path / "public"
+    build(snapshot, public, settings_file=settings_file, site_url=SITE, search=False)
+    entries = _manifest(snapshot)["pages"].values()
+    solutions = [e["title"] for e in entries if e["type"] == "solutions.SolutionPage"]
+    pages = -(-len(solutions) // 2)
+    assert pages >= 2
+    url, seen, number = "/solutions/", [], 0
+    while url:
+        number += 1
+        html = _html(public, url)
+        expected = "Solutions" if number == 1 else f"Solutions, page {number} of {pages}"
+        assert html.h1.text == expected, url
+        seen += [card.h3.text.strip() for card in html.select("#solutions .card")]
+        pagination = html.find("nav", attrs={"aria-label": "Pages of solutions"})
+        assert f"Page {number} of {pages}" in pagination.text
+        previous = pagination.find("a", rel="prev")
+        assert (previous is None) == (number == 1)
+        assert html.find("script", src=lambda src: src and "filter" in src) is None
+        following = pagination.find("a", rel="next")
+        url = following["href"] if following else None
+        if url:
+            assert url == f"/solutions/page/{number + 1}/"
+    assert number == pages
+    assert seen == sorted(solutions, key=str.lower)  # each once, from A to Z
+    assert check_release(public / "current", []) == []  # every page link leads somewhere
+    sitemap = (public / "current" / "sitemap.xml").read_text()
+    assert f"{SITE}/solutions/page/2/" in sitemap and sitemap.count(f"{SITE}/solutions/<") == 1
+
+
 def test_a_second_theme_gives_the_whole_site_its_own_look(snapshot, tmp_path):
     public = tmp_path / "public"
     args = ["build", "--snapshot", str(snapshot), "--out", str(public), "--site-url", SITE]
