@@ -170,16 +170,6 @@ def _build(snapshot: Path, public: Path, options: _Options) -> BuildResult:
                 f"\n  … and {len(written.problems) - 20} more" if len(written.problems) > 20 else ""
             )
             raise BuildError(f"the new release failed its checks:\n  {shown}{more}")
-        keys = written.keys
-        changed = _changed_urls(
-            previous_keys.get("files", {}), keys, staging, releases / previous if previous else None
-        )
-        deploy.write_keys(
-            public,
-            build_id,
-            {"site": site_key, "files": keys, "hashes": written.hashes},
-            state.keys,
-        )
         release = releases / build_id
         staging.rename(release)
     except BaseException:
@@ -189,7 +179,16 @@ def _build(snapshot: Path, public: Path, options: _Options) -> BuildResult:
     finally:
         forget_rendered()
     deploy.activate(public, build_id)
-    deploy.write_record(public, build_id, release_record(content))  # for the drift check
+    # What the next build and the drift check need, written once the page is live: a
+    # release without them is built again in full, and the check says it has no record.
+    keys = written.keys
+    deploy.write_keys(
+        public, build_id, {"site": site_key, "files": keys, "hashes": written.hashes}, state.keys
+    )
+    deploy.write_record(public, build_id, release_record(content))
+    changed = _changed_urls(
+        previous_keys.get("files", {}), keys, release, releases / previous if previous else None
+    )
     return BuildResult(
         build_id,
         release,

@@ -229,13 +229,14 @@ def key_figure(metrics: list[dict]) -> dict | None:
 
 def _link_sectors(content: SiteContent) -> None:
     """Each sector lists its solutions in the sector's own order (the editor's), then by
-    title."""
+    title; each solution names its main sector first."""
     sectors = {sector["id"]: sector for sector in content.sectors}
     for sector in sectors.values():
         sector["solutions"] = []
     for solution in content.solutions:
         solution["sector_pages"] = []
-        for ref in solution.get("sectors", []):
+        # the main sector first (a solution is named under it), then the others as linked
+        for ref in sorted(solution.get("sectors", []), key=lambda ref: not ref.get("is_primary")):
             sector = sectors.get(ref["id"])
             if sector is None:
                 continue

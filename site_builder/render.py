@@ -129,14 +129,13 @@ def _card(solution: dict) -> tuple:
     loaded snapshot: the index, its sectors and tags all list the same cards."""
     card = solution.get("card_inputs")
     if card is None:
-        sectors = tuple((s["meta"]["slug"], s["title"]) for s in solution["sector_pages"])
         figure = solution.get("key_figure") or {}
         card = solution["card_inputs"] = (
             solution["url"],
             solution["title"],
             solution.get("summary", ""),
-            sectors,
-            tuple(figure.get(name) for name in ("label", "value", "value_max", "unit")),
+            tuple([(s["meta"]["slug"], s["title"]) for s in solution["sector_pages"]]),
+            (figure.get("label"), figure.get("value"), figure.get("value_max"), figure.get("unit")),
         )
     return card
 

@@ -174,3 +174,21 @@ def test_a_redirect_answers_at_every_address_of_its_old_page():
 def test_webhook_secrets_are_checked(secret, problem):
     found = webhook_secret_problem(secret)
     assert found == problem if problem is None else problem in found
+
+
+def test_a_solution_names_its_main_sector_first_whatever_the_order_of_its_links():
+    from site_builder.content import SiteContent, _link_sectors
+
+    sectors = [
+        {"id": number, "title": title, "type": "solutions.SectorPage"}
+        for number, title in ((1, "Buildings"), (2, "Electricity"))
+    ]
+    links = [
+        {"id": 1, "is_primary": False, "position": 0},
+        {"id": 2, "is_primary": True, "position": 4},
+    ]
+    solution = {"id": 3, "title": "Heat pumps", "sectors": links}
+    by_type = {"solutions.SectorPage": sectors, "solutions.SolutionPage": [solution]}
+    _link_sectors(SiteContent(Path("."), {}, [*sectors, solution], by_type, [], []))
+    assert [s["title"] for s in solution["sector_pages"]] == ["Electricity", "Buildings"]
+    assert all(sector["solutions"] == [solution] for sector in sectors)
