@@ -197,6 +197,18 @@ class SolutionPage(HandbookPage):
     related_solutions: list[PageRef]
 
 
+class GlossaryTerm(Model):
+    term: str
+    slug: str = Field(pattern=r"^[-a-zA-Z0-9_]+$")  # an anchor of the glossary page
+    definition: str
+    synonyms: list[str]
+
+
+class GlossaryPage(BasePage):
+    intro: str
+    terms: list[GlossaryTerm]
+
+
 PAGE_TYPES: dict[str, type[BasePage]] = {
     "home.HomePage": HomePage,
     "home.ContentPage": ContentPage,
@@ -204,6 +216,7 @@ PAGE_TYPES: dict[str, type[BasePage]] = {
     "solutions.SectorIndexPage": IndexPage,
     "solutions.SectorPage": SectorPage,
     "solutions.SolutionPage": SolutionPage,
+    "glossary.GlossaryPage": GlossaryPage,
 }
 
 

@@ -32,6 +32,7 @@ RECENT = 20
 SECTION_PAGES = {
     "solutions.SolutionIndexPage": "solutions",
     "solutions.SectorIndexPage": "sectors",
+    "glossary.GlossaryPage": "glossary",
 }
 TEMPLATES = {
     "home.HomePage": ("home", None),
@@ -40,6 +41,7 @@ TEMPLATES = {
     "solutions.SectorIndexPage": ("sector_index", "sectors"),
     "solutions.SectorPage": ("sector", "sectors"),
     "solutions.SolutionPage": ("solution", "solutions"),
+    "glossary.GlossaryPage": ("glossary", "glossary"),
 }
 
 

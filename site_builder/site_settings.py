@@ -93,7 +93,8 @@ def site_settings(
 # The templates a theme provides (themes/README.md says what each one receives).
 THEME_TEMPLATES = (
     "base", "home", "content_page", "solution_index", "solution", "sector_index", "sector",
-    "organisation_index", "organisation", "tag", "search", "redirect", "404", "macros",
+    "organisation_index", "organisation", "tag", "glossary", "search", "redirect", "404",
+    "macros",
 )  # fmt: skip
 
 

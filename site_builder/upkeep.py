@@ -7,12 +7,14 @@ wait for it:
 
 It runs in a helper process of the worker's own, forked the first time it is needed (and
 again if it died), so that the worker itself runs no thread when it forks its render
-processes. In the helper each job has a thread, and runs at most once at a time; a request
-that arrives while it runs makes it run once more afterwards (for the newest release).
+processes; the helper runs at a lower priority than the worker. In the helper each job has
+a thread, and runs at most once at a time; a request that arrives while it runs makes it
+run once more afterwards (for the newest release).
 """
 
 import logging
 import multiprocessing
+import os
 import threading
 from collections.abc import Callable
 from pathlib import Path
@@ -67,8 +69,10 @@ class Upkeep:
 
 
 def _helper(receiver, sender, public: Path, also: dict[str, Work]) -> None:
-    """The helper process: run the jobs whenever asked, until the worker is gone."""
+    """The helper process: run the jobs whenever asked, until the worker is gone. It runs
+    at a lower priority than the worker: a publish that comes while it works goes first."""
     sender.close()  # the worker's end: with it closed here, the worker's exit ends the helper
+    os.nice(10)
     jobs = [
         _Job("stage-next-release", lambda: (deploy.stage_next(public), deploy.prune(public))),
         _Job("search-index", lambda: update_search_index(public)),

@@ -5,7 +5,10 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from wagtail.models import PageViewRestriction
 
+from cms.glossary.models import GlossaryPage, GlossaryTerm
+from cms.imports.importer import ImportOptions, import_pages
 from cms.solutions.models import RelatedSolution, SolutionPage
+from tests.conftest import SAMPLE_CONTENT
 
 
 def _solution(api_url, slug):
@@ -139,3 +142,46 @@ def test_changes_never_tell_the_ids_of_pages_that_were_not_public(api_url):
     ids = {change["id"] for change in answer["changes"]}
     assert shown.pk in ids  # it was public: the site must drop it
     assert hidden.pk not in ids
+
+
+def test_the_glossary_gives_its_terms_and_a_term_edit_is_a_change_of_its_page(api_url, tmp_path):
+    glossary = tmp_path / "glossary.md"
+    glossary.write_text(
+        "# Glossary\n\n#### Albedo\n\nHow much light a surface *reflects*.\n\n"
+        "#### Carbon Budget\n\nThe CO₂ we can still emit.\n"
+    )
+    sector = SolutionPage.objects.get(slug="cargo-bikes").sector_links.first().sector
+    source = (SAMPLE_CONTENT / f"sector-{sector.slug}.md").read_text()
+    (tmp_path / f"sector-{sector.slug}.md").write_text(
+        source.replace(
+            "## Sector Overview\n\n",
+            "## Sector Overview\n\nWithin our [carbon budget](../glossary/#carbon-budget) "
+            "and our [other budget](../glossary/#no-such-term).\n\n",
+        )
+    )
+    report = import_pages([tmp_path], ImportOptions(publish=True))
+    assert [str(problem) for problem in report.failed] == []
+    assert any("no-such-term" in str(warning) for warning in report.warnings)
+    page = GlossaryPage.objects.live().get()
+    document = requests.get(f"{api_url}pages/{page.pk}/", timeout=10).json()
+    assert [t["slug"] for t in document["terms"]] == ["albedo", "carbon-budget"]
+    assert document["terms"][0]["definition"] == "<p>How much light a surface <i>reflects</i>.</p>"
+
+    def sector_html():
+        found = requests.get(f"{api_url}pages/{sector.pk}/", timeout=10).json()
+        return str(found["body"])
+
+    assert 'href="/glossary/#carbon-budget"' in sector_html()
+    assert "no-such-term" not in sector_html()  # no such term: the text stays, unlinked
+
+    before = requests.get(
+        f"{api_url}changes/", params={"since": "2999-01-01T00:00:00Z"}, timeout=10
+    ).json()["until"]
+    term = GlossaryTerm.objects.get(slug="albedo")
+    term.definition = "<p>Reflectivity.</p>"
+    term.save()
+    answer = requests.get(f"{api_url}changes/", params={"since": before}, timeout=10).json()
+    assert page.pk in {change["id"] for change in answer["changes"]}
+
+    page.unpublish()  # the links to it lose their anchor, as page links do
+    assert "/glossary/" not in sector_html() and "carbon budget" in sector_html()

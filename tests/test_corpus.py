@@ -8,6 +8,7 @@ import pytest
 from bs4 import BeautifulSoup
 from django.utils.text import slugify
 
+from cms.glossary.models import GlossaryPage, GlossaryTerm
 from cms.imports.models import ImportNote
 from cms.solutions.models import Organisation, SectorPage, SolutionPage
 from content_export.export import export
@@ -37,6 +38,15 @@ def test_whole_corpus_imports(imported_corpus):
     tenure = SolutionPage.objects.get(slug="indigenous-peoples-forest-tenure")
     assert "food-agriculture-and-land-use" in {s.sector.slug for s in tenure.sector_links.all()}
     assert "sector-land-sinks.md:52" not in err
+    # the glossary: its terms, and the links to them kept, to their anchors
+    assert not ImportNote.objects.filter(kind="broken_link", target__contains="glossary")
+    budget = GlossaryTerm.objects.get(slug="carbon-budget")
+    assert budget.term == "Carbon Budget" and "carbon dioxide" in budget.definition
+    assert GlossaryTerm.objects.filter(slug="positive-feedback-loop").exists()
+    assert "Term “Force Multiplier” has no definition" in err
+    assert GlossaryPage.objects.live().get().url_path.endswith("/glossary/")
+    buildings = SectorPage.objects.get(slug="buildings")
+    assert 'href="/glossary/#carbon-budget"' in str(buildings.body.raw_data)
     # re-import is idempotent
     code, _, err = run_import(CORPUS_DOCS)
     assert code == 0, err
@@ -48,7 +58,7 @@ def test_whole_corpus_builds_and_passes_the_checks(imported_corpus, live_server,
     assert code == 0, err
     snapshot = tmp_path / "snapshot"
     result = export(f"{live_server.url}/api/v2/", snapshot)
-    assert result.pages == 93 + 14 + 4  # solutions, sectors, home, two indexes, contribute
+    assert result.pages == 93 + 14 + 5  # and home, two indexes, contribute, glossary
     built = build(snapshot, tmp_path / "public", site_url=SITE_URL)
     live = tmp_path / "public" / "current"
     assert (
@@ -61,7 +71,12 @@ def test_whole_corpus_builds_and_passes_the_checks(imported_corpus, live_server,
         )
         == []
     )
-    assert built.pages == 111
+    assert built.pages == 112
+    glossary = BeautifulSoup((live / "glossary/index.html").read_text(), "html.parser")
+    budget = glossary.find("dt", id="carbon-budget")
+    assert budget.text == "Carbon Budget" and "carbon dioxide" in budget.find_next("dd").text
+    buildings = (live / "sectors/buildings/index.html").read_text()
+    assert 'href="/glossary/#carbon-budget"' in buildings  # and check_release found its anchor
     assert parse_errors(live) == []
     heat = BeautifulSoup(
         (live / "solutions/high-efficiency-heat-pumps/index.html").read_text(), "html.parser"

@@ -21,6 +21,7 @@ class HomePage(PublicUrlMixin, HeadlessPreviewMixin, Page):
         "solutions.SolutionIndexPage",
         "solutions.SectorIndexPage",
         "home.ContentPage",
+        "glossary.GlossaryPage",
     ]
     max_count = 1
 

@@ -35,7 +35,8 @@ from cms.solutions.models import (
 )
 from content_export.richtext import clean_html, safe_url
 
-from .markdown_source import is_relative_link, page_kind, read_page
+from .glossary import glossary_files, glossary_link, import_glossary, is_glossary
+from .markdown_source import as_wagtail_tags, is_relative_link, page_kind, read_page
 from .models import ImportNote
 from .source import ImportProblem, Node, SourceImage, SourcePage
 
@@ -66,7 +67,7 @@ def source_files(paths: list[Path]) -> list[Path]:
     for path in paths:
         if path.is_dir():
             files += sorted(path.glob("solution-*.md")) + sorted(path.glob("sector-*.md"))
-        else:
+        elif not is_glossary(path):  # the glossary is imported first (import_glossary)
             files.append(path)
     return sorted(dict.fromkeys(files), key=lambda f: (page_kind(f) != "solution", f.name))
 
@@ -75,6 +76,14 @@ def import_pages(paths: list[Path], options: ImportOptions | None = None) -> Imp
     options = options or ImportOptions()
     report = ImportReport()
     structure = ensure_site_structure()
+    for path in glossary_files(paths):  # before the pages that link to its terms
+        try:
+            page, warnings = import_glossary(path, structure, publish=options.publish)
+        except ImportProblem as problem:
+            report.failed.append(problem)
+        else:
+            report.imported.append(page)
+            report.warnings += warnings
     sources: list[SourcePage] = []
     for path in source_files(paths):
         try:
@@ -302,10 +311,7 @@ class _PageWriter:
         """Python-Markdown HTML → Wagtail's stored rich text: page links by id, <b>/<i>."""
         if not html:
             return ""
-        soup = BeautifulSoup(html, "html.parser")
-        for tag, replacement in (("strong", "b"), ("em", "i")):
-            for element in soup.find_all(tag):
-                element.name = replacement
+        soup = as_wagtail_tags(BeautifulSoup(html, "html.parser"))
         for anchor in soup.find_all("a"):
             href = anchor.get("href", "")
             if not is_relative_link(href) and safe_url(href) is None:
@@ -320,7 +326,7 @@ class _PageWriter:
             anchor.attrs = (
                 {"linktype": "page", "id": str(target.pk)}
                 if isinstance(target, Page)
-                else {"href": href}
+                else {"href": target or href}
             )
         text = str(soup)
         if inline:
@@ -334,9 +340,10 @@ class _PageWriter:
             1,
         )
 
-    def resolve(self, href: str, line: int, text: str) -> Page | None:
-        """A relative MkDocs link → the page it names, or an import note for editors."""
-        target: Page | None = None
+    def resolve(self, href: str, line: int, text: str) -> Page | str | None:
+        """A relative MkDocs link → the page it names (a glossary term: its address on the
+        site), or an import note for editors."""
+        target: Page | str | None = None
         if slugs := solution_slugs(self.source, href, text):
             found = SolutionPage.objects.child_of(self.structure.solutions).filter(slug__in=slugs)
             target = min(found, key=lambda page: slugs.index(page.slug), default=None)
@@ -344,6 +351,8 @@ class _PageWriter:
             target = SectorPage.objects.child_of(self.structure.sectors).filter(slug=slug).first()
         elif linked_slug(self.source, href, "contribute") == "":
             target = self.structure.contribute
+        elif linked_slug(self.source, href, "glossary") == "":
+            target = glossary_link(urlsplit(href).fragment)
         if target is None:
             self.note(
                 "broken_link",

@@ -51,7 +51,7 @@ def read_page(path: Path, docs_root: Path | None = None) -> SourcePage:
     kind = page_kind(path)
     if kind is None:
         raise ImportProblem(path, 1, "is not a Markdown (.md) page")
-    text = _decode(path, path.read_bytes())
+    text = decode(path, path.read_bytes())
     front_matter, body_text, body_line = _split_front_matter(path, text)
     title = str(front_matter.get("title") or "").strip()
     if not title:
@@ -73,7 +73,16 @@ def read_page(path: Path, docs_root: Path | None = None) -> SourcePage:
     return page
 
 
-def _decode(path: Path, raw: bytes) -> str:
+def as_wagtail_tags(soup: BeautifulSoup) -> BeautifulSoup:
+    """Wagtail's rich text says <b> and <i> where Markdown says <strong> and <em>."""
+    for tag, replacement in (("strong", "b"), ("em", "i")):
+        for element in soup.find_all(tag):
+            element.name = replacement
+    return soup
+
+
+def decode(path: Path, raw: bytes) -> str:
+    """The text of a source file, or ImportProblem naming the line that is not UTF-8."""
     try:
         return raw.decode("utf-8").replace("\r\n", "\n")
     except UnicodeDecodeError as error:

@@ -13,6 +13,8 @@ from wagtail.contrib.redirects.models import Redirect
 from wagtail.models import CollectionViewRestriction, Page, PageViewRestriction
 from wagtail.signals import page_slug_changed, post_page_move
 
+from cms.glossary.models import GlossaryPage, GlossaryTerm
+
 from .changes import SHARED_MODELS, live_pages_showing, record
 from .models import SiteChange
 
@@ -143,3 +145,14 @@ def shared_record_changed(sender, instance, raw=False, **kwargs):
     label = sender._meta.verbose_name
     name = getattr(instance, "name", None) or getattr(instance, "title", None) or str(instance)
     record(SiteChange.Kind.EDITED, f"Edited {label} “{name}”", pages=pages)
+
+
+@receiver(post_save, sender=GlossaryTerm)
+@receiver(post_delete, sender=GlossaryTerm)
+def glossary_term_changed(sender, instance, raw=False, **kwargs):
+    """The glossary page shows every term."""
+    if raw:
+        return
+    pages = list(GlossaryPage.objects.live().values_list("pk", flat=True))
+    if pages:
+        record(SiteChange.Kind.EDITED, f"Edited glossary term “{instance.term}”", pages=pages)

@@ -15,6 +15,7 @@ VAR_DIR = Path(os.environ.get("CMS_VAR_DIR", BASE_DIR / "var"))
 INSTALLED_APPS = [
     "cms.home",
     "cms.solutions",
+    "cms.glossary",
     "cms.imports",
     "cms.api",
     "cms.publishing",

@@ -7,6 +7,7 @@ draft or private page never leaks through another page's links.
 
 import re
 from collections.abc import Iterable
+from urllib.parse import urlsplit
 
 from bs4 import BeautifulSoup
 from wagtail.models import Page, Site
@@ -17,6 +18,8 @@ from content_export.richtext import clean_html
 RESPONSIVE_WIDTHS = (400, 800, 1200)
 _RELATIVE_HREF_VALUE = re.compile(r"^(?!https?:|mailto:|tel:|/|#)")
 _RELATIVE_HREF = re.compile(r"""href=["'](?!https?:|mailto:|tel:|/|#)""")
+_SITE_PATH_HREF = re.compile(r"""href=["']/(?!/)""")
+_SITE_PATH_VALUE = re.compile(r"^/(?!/)")
 
 
 def public_urls(context: dict | None) -> dict[int, str]:
@@ -37,12 +40,30 @@ def public_urls(context: dict | None) -> dict[int, str]:
     return cached
 
 
+def hidden_page_paths(context: dict | None) -> set[str]:
+    """The public-site paths of pages that are not live and public (drafts, private,
+    unpublished): a link written as such a path (“/glossary/#carbon-budget”) loses its
+    anchor as a page link does. Computed once per request."""
+    request = (context or {}).get("request")
+    cached = getattr(request, "_hidden_page_paths", None)
+    if cached is None:
+        site = Site.objects.filter(is_default_site=True).select_related("root_page").first()
+        root = site.root_page.url_path if site else "/"
+        shown = set(public_urls(context).values())
+        paths = Page.objects.filter(url_path__startswith=root).values_list("url_path", flat=True)
+        cached = {"/" + path.removeprefix(root) for path in paths} - shown
+        if request is not None:
+            request._hidden_page_paths = cached
+    return cached
+
+
 def public_html(db_html: str | None, context: dict | None = None) -> str:
     """Stored rich text → final HTML: page links become public URLs, links to pages that are
-    not live and public lose their anchor (the text stays), and the result is sanitised."""
+    not live and public (by id or by path) lose their anchor (the text stays), and the
+    result is sanitised."""
     if not db_html:
         return ""
-    if "linktype=" in db_html or _RELATIVE_HREF.search(db_html):
+    if "linktype=" in db_html or _RELATIVE_HREF.search(db_html) or _SITE_PATH_HREF.search(db_html):
         urls = public_urls(context)
         soup = BeautifulSoup(db_html, "html.parser")
         for anchor in soup.find_all("a", attrs={"linktype": "page"}):
@@ -55,6 +76,11 @@ def public_html(db_html: str | None, context: dict | None = None) -> str:
         # site; editors see it under “To fix after import”, readers see plain text.
         for anchor in soup.find_all("a", href=_RELATIVE_HREF_VALUE):
             anchor.unwrap()
+        if _SITE_PATH_HREF.search(db_html):
+            hidden = hidden_page_paths(context)
+            for anchor in soup.find_all("a", href=_SITE_PATH_VALUE):
+                if urlsplit(anchor["href"]).path in hidden:
+                    anchor.unwrap()
         db_html = str(soup)
         if "linktype=" in db_html:  # documents or other link types Wagtail knows
             db_html = expand_db_html(db_html)
