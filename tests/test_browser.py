@@ -1,5 +1,6 @@
-"""A reader in a real browser (Debian's Chromium driven by Playwright): home → sector →
-solution, the sector filter, and a search."""
+"""Readers and editors in a real browser (Debian's Chromium driven by Playwright): home →
+sector → solution, the sector filter and a search; live preview, publishing a new page, what
+a solution needs before it is published, and a rollback of the public site."""
 
 import re
 import threading
@@ -9,6 +10,7 @@ from playwright.sync_api import expect
 
 from site_builder.serve import make_server
 from tests.browser import EDITOR, PASSPHRASE, log_in
+from tests.conftest import SITE_URL
 
 
 @pytest.fixture
@@ -250,3 +252,110 @@ def test_publishing_a_new_page_while_its_autosave_is_answering_creates_it_once(
 
     expect(page.locator(".messages")).to_contain_text("“Oceans” goes live on the public site")
     assert count_pages_titled("Oceans") == 1
+
+
+@pytest.fixture
+def solution_index_id(published_sample):
+    """An editor account, and where new solutions go (set up before the browser starts)."""
+    from django.contrib.auth.models import User
+
+    from cms.solutions.models import SolutionIndexPage
+
+    User.objects.create_superuser(EDITOR, "editor@example.org", PASSPHRASE)
+    return SolutionIndexPage.objects.get().pk
+
+
+def test_an_editor_is_told_what_a_solution_needs_and_publishes_it_once_fixed(
+    live_server, solution_index_id, browser_page, tmp_path
+):
+    page = browser_page
+    page.set_default_timeout(20_000)
+    log_in(page, live_server.url)
+    page.goto(f"{live_server.url}/admin/pages/add/solutions/solutionpage/{solution_index_id}/")
+    page.locator("#id_title").fill("Seagrass Meadows")
+
+    def publish():
+        page.get_by_role("button", name="More actions").click()
+        page.get_by_role("button", name="Publish").click()
+
+    publish()
+    messages = page.locator(".messages")
+    expect(messages).to_contain_text("could not be created")
+    form = page.locator("form[data-edit-form], main").first
+    for shown in (
+        "Write one or two sentences: readers see them in listings",
+        "Add at least one section (for example “Overview”)",
+        "add the solution's sector and tick “Main sector”",
+    ):
+        expect(form).to_contain_text(shown)
+    page.screenshot(path=str(tmp_path / "refused.png"), full_page=True)
+
+    page.locator("#id_summary").fill("Underwater meadows that store carbon in their roots.")
+    page.get_by_role("button", name="Insert a block").first.click()
+    page.get_by_role("option", name="Section").click()
+    page.get_by_label("Heading*").fill("Overview")
+    section = page.locator("[data-contentpath='content']").first
+    section.get_by_role("button", name="Insert a block").first.click()
+    page.get_by_role("option", name="Paragraph").click()
+    section.locator("[contenteditable=true]").first.click()
+    page.keyboard.type("Seagrass stores carbon in the seabed for centuries.")
+    page.get_by_role("tab", name="Taxonomy").click()
+    page.get_by_role("button", name="Add sector").click()
+    page.get_by_role("button", name="Choose a page").click()
+    page.locator(".modal").get_by_role("link", name="Buildings", exact=True).click()
+    page.get_by_label("Main sector").check()
+    publish()
+    page.screenshot(path=str(tmp_path / "published.png"), full_page=True)
+    expect(page.locator(".messages")).to_contain_text("“Seagrass Meadows” goes live")
+    assert count_pages_titled("Seagrass Meadows") == 1
+
+
+@pytest.fixture
+def two_live_builds(site):
+    """Two builds whose releases are on the site, the second live; and an admin account."""
+    from django.contrib.auth.models import User
+    from django.utils import timezone
+
+    from cms.publishing.models import Build
+    from site_builder import deploy
+    from site_builder.build import build
+
+    User.objects.create_superuser(EDITOR, "editor@example.org", PASSPHRASE)
+    first = deploy.current(site)
+    second = build(site / "snapshot", site, site_url=SITE_URL, full=True, search=False).build_id
+    now = timezone.now()
+    return [
+        Build.objects.create(status="live", release=release, not_before=now, finished_at=now)
+        for release in (first, second)
+    ]
+
+
+def test_a_rollback_says_what_it_changes_and_asks_why_first(
+    live_server, site, two_live_builds, browser_page
+):
+    from site_builder import deploy
+
+    first, second = two_live_builds
+    page = browser_page
+    page.set_default_timeout(20_000)
+    log_in(page, live_server.url)
+    page.goto(f"{live_server.url}/admin/site-builds/")
+    page.get_by_role("link", name=re.compile("Roll back to this")).first.click()
+    main = page.locator("main")
+    expect(main).to_contain_text(f"will show again what build #{first.pk} published")
+    expect(main).to_contain_text(f"instead of build #{second.pk}")
+    expect(main).to_contain_text("Readers see the change at once")
+    assert deploy.current(site) == second.release  # asking changed nothing
+
+    page.get_by_role("button", name=f"Roll back to build #{first.pk}").click()
+    expect(main).to_contain_text("This field is required")
+    assert deploy.current(site) == second.release
+
+    page.get_by_label("Why roll back?").fill("The new release shows a wrong figure.")
+    page.get_by_role("button", name=f"Roll back to build #{first.pk}").click()
+    expect(page.locator(".messages")).to_contain_text(
+        f"The public site now shows the release of build #{first.pk}"
+    )
+    assert deploy.current(site) == first.release
+    page.goto(f"{live_server.url}/admin/reports/site-history/")
+    expect(page.locator("main")).to_contain_text("The new release shows a wrong figure.")
