@@ -359,3 +359,41 @@ def test_a_rollback_says_what_it_changes_and_asks_why_first(
     assert deploy.current(site) == first.release
     page.goto(f"{live_server.url}/admin/reports/site-history/")
     expect(page.locator("main")).to_contain_text("The new release shows a wrong figure.")
+
+
+def _references_of(page_id: int) -> list[str]:
+    """The sources the page's latest draft cites (the ORM from another thread)."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from cms.solutions.models import SolutionPage
+
+    def titles():
+        draft = SolutionPage.objects.get(pk=page_id).get_latest_revision_as_object()
+        return [reference.source.title for reference in draft.references.all()]
+
+    with ThreadPoolExecutor(1) as pool:
+        return pool.submit(titles).result()
+
+
+def test_an_editor_adds_a_new_source_from_inside_the_chooser(
+    live_server, cargo_bikes_id, browser_page
+):
+    page = browser_page
+    page.set_default_timeout(20_000)
+    log_in(page, live_server.url)
+    page.goto(f"{live_server.url}/admin/pages/{cargo_bikes_id}/edit/")
+    page.get_by_role("tab", name="Evidence").click()
+    page.get_by_role("button", name="Add reference").click()
+    page.locator("[id$='references-FORMS'] [data-chooser-action-choose]").last.click()
+    modal = page.locator(".modal")
+    modal.get_by_role("tab", name="Add a source").click()
+    modal.locator("input[name=title]").fill("Cargo bike trials in Berlin, 2025")
+    modal.locator("input[name=publisher]").fill("City of Berlin")
+    modal.get_by_role("button", name="Add a source").click()
+    expect(modal).to_be_hidden()
+    expect(page.locator("[id$='references-FORMS']")).to_contain_text(
+        "Cargo bike trials in Berlin, 2025"
+    )
+    page.get_by_role("button", name="Save draft").click()
+    expect(page.locator(".messages")).to_contain_text("has been updated")
+    assert "Cargo bike trials in Berlin, 2025" in _references_of(cargo_bikes_id)

@@ -2,9 +2,23 @@ from django.templatetags.static import static
 from django.utils.html import format_html
 from wagtail import hooks
 from wagtail.snippets.models import register_snippet
+from wagtail.snippets.views.chooser import SnippetChooserViewSet
 from wagtail.snippets.views.snippets import SnippetViewSet
 
 from .models import Organisation, Source
+
+
+class SourceChooserViewSet(SnippetChooserViewSet):
+    """The source chooser can make a new source in place (“Add a source”), so that an
+    editor citing a figure need not leave the page."""
+
+    form_fields = ["title", "publisher", "url", "year"]
+    create_action_label = "Add a source"
+
+
+class OrganisationChooserViewSet(SnippetChooserViewSet):
+    form_fields = ["name", "abbreviation", "kind", "website"]
+    create_action_label = "Add an organisation"
 
 
 class OrganisationViewSet(SnippetViewSet):
@@ -14,6 +28,7 @@ class OrganisationViewSet(SnippetViewSet):
     add_to_admin_menu = True
     menu_order = 200
     list_display = ["name", "abbreviation", "kind"]
+    chooser_viewset_class = OrganisationChooserViewSet
     list_filter = ["kind"]
     search_fields = ["name", "abbreviation"]
 
@@ -25,6 +40,7 @@ class SourceViewSet(SnippetViewSet):
     add_to_admin_menu = True
     menu_order = 210
     list_display = ["title", "publisher", "year"]
+    chooser_viewset_class = SourceChooserViewSet
 
 
 register_snippet(OrganisationViewSet)
