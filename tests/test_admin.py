@@ -50,6 +50,21 @@ def test_admin_lists_the_imported_pages(editor_client):
     assert "High-Efficiency Heat Pumps" in response.content.decode()
 
 
+def test_editors_manage_organisations_and_see_how_many_pages_use_each(editor_client):
+    assert run_import(SEED)[0] == 0
+    from cms.solutions.models import Organisation
+
+    irena = Organisation.objects.get(abbreviation="IRENA")
+    response = editor_client.get("/admin/snippets/solutions/organisation/")
+    assert response.status_code == 200, response
+    listing = response.content.decode()
+    assert f'href="{irena.usage_url}"' in listing and "Used 1 time" in listing
+    usage = editor_client.get(irena.usage_url).content.decode()
+    assert "High-Efficiency Heat Pumps" in usage
+    sources = editor_client.get("/admin/snippets/solutions/source/?ordering=-usage_count")
+    assert sources.status_code == 200  # sorted by use
+
+
 OVERVIEW = {
     "key": "overview",
     "heading": "Overview",

@@ -296,14 +296,19 @@ def test_an_editor_is_told_what_a_solution_needs_and_publishes_it_once_fixed(
     page.get_by_label("Heading*").fill("Overview")
     section = page.locator("[data-contentpath='content']").first
     section.get_by_role("button", name="Insert a block").first.click()
-    page.get_by_role("option", name="Paragraph").click()
+    page.get_by_role("option", name="Paragraph").last.click()  # the menu opened last
     section.locator("[contenteditable=true]").first.click()
     page.keyboard.type("Seagrass stores carbon in the seabed for centuries.")
+    # Draftail writes the text into the form a moment later
+    stored = page.locator("input[name='body-0-value-content-0-value']")
+    expect(stored).to_have_value(re.compile("seabed for centuries"))
     page.get_by_role("tab", name="Taxonomy").click()
     page.get_by_role("button", name="Add sector").click()
     page.get_by_role("button", name="Choose a page").click()
     page.locator(".modal").get_by_role("link", name="Buildings", exact=True).click()
     page.get_by_label("Main sector").check()
+    page.get_by_role("tab", name="Promote").click()
+    page.locator("#id_slug").fill("seagrass-meadows")  # as the editor may have left it empty
     publish()
     page.screenshot(path=str(tmp_path / "published.png"), full_page=True)
     expect(page.locator(".messages")).to_contain_text("“Seagrass Meadows” goes live")

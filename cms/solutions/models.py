@@ -4,8 +4,10 @@ Solutions are not children of sectors: a SolutionSectorLink relates them, so a s
 two sectors keeps one URL. Each model keeps its admin panels beside its fields.
 """
 
+from django.contrib.admin.utils import quote
 from django.core.exceptions import ValidationError
 from django.db import models, transaction
+from django.urls import reverse
 from django.utils.text import slugify
 from modelcluster.contrib.taggit import ClusterTaggableManager
 from modelcluster.fields import ParentalKey
@@ -43,7 +45,15 @@ from .panels import FilledFieldPanel, ImportedPagePanel, PlainNumberInput
 from .vocabulary import SECTION_KEYS
 
 
-class Organisation(index.Indexed, models.Model):
+class UsageLink:
+    """`usage_url`: the admin's list of what uses a record (as Wagtail's images have)."""
+
+    @property
+    def usage_url(self) -> str:
+        return reverse(self.snippet_viewset.get_url_name("usage"), args=[quote(self.pk)])
+
+
+class Organisation(UsageLink, index.Indexed, models.Model):
     """A company, agency or group named by solution pages (a snippet, shared by all pages)."""
 
     KINDS = [
@@ -132,7 +142,7 @@ def _move_redirects(old_path: str, new_path: str) -> None:
     Redirect.add_redirect(old_path, redirect_to=new_path, is_permanent=True)
 
 
-class Source(index.Indexed, models.Model):
+class Source(UsageLink, index.Indexed, models.Model):
     """Where a figure comes from: a report, dataset or article that readers can check."""
 
     title = models.CharField(max_length=300)

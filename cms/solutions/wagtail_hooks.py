@@ -1,6 +1,8 @@
 from django.templatetags.static import static
 from django.utils.html import format_html
 from wagtail import hooks
+from wagtail.admin.ui.tables import UsageCountColumn
+from wagtail.models import ReferenceIndex
 from wagtail.snippets.models import register_snippet
 from wagtail.snippets.views.chooser import SnippetChooserViewSet
 from wagtail.snippets.views.snippets import SnippetViewSet
@@ -21,25 +23,38 @@ class OrganisationChooserViewSet(SnippetChooserViewSet):
     create_action_label = "Add an organisation"
 
 
-class OrganisationViewSet(SnippetViewSet):
+class CountsUsage:
+    """A listing column with how many pages use each record (Wagtail's reference index),
+    linking to the list of them: an editor sees what a change or a deletion reaches."""
+
+    def get_queryset(self, request):
+        return self.model.objects.annotate(
+            usage_count=ReferenceIndex.usage_count_subquery(self.model)
+        )
+
+
+USAGE = UsageCountColumn("usage_count", label="Used", sort_key="usage_count")
+
+
+class OrganisationViewSet(CountsUsage, SnippetViewSet):
     model = Organisation
     icon = "group"
     menu_label = "Organisations"
     add_to_admin_menu = True
     menu_order = 200
-    list_display = ["name", "abbreviation", "kind"]
+    list_display = ["name", "abbreviation", "kind", USAGE]
     chooser_viewset_class = OrganisationChooserViewSet
     list_filter = ["kind"]
     search_fields = ["name", "abbreviation"]
 
 
-class SourceViewSet(SnippetViewSet):
+class SourceViewSet(CountsUsage, SnippetViewSet):
     model = Source
     icon = "doc-full"
     menu_label = "Sources"
     add_to_admin_menu = True
     menu_order = 210
-    list_display = ["title", "publisher", "year"]
+    list_display = ["title", "publisher", "year", USAGE]
     chooser_viewset_class = SourceChooserViewSet
 
 
