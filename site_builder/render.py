@@ -326,7 +326,7 @@ class SiteRenderer:
         paginator = Paginator(
             first.save_as, first.url, self.content.solutions, self.settings, per_page
         )
-        pages = paginator.page_range
+        pages, shared = paginator.page_range, first.inputs  # what every page shows
         for number in pages:
             listing = paginator.page(number)
             shown = {
@@ -335,7 +335,7 @@ class SiteRenderer:
                 "solutions_previous_page": paginator.page(number - 1) if number > 1 else None,
                 "solutions_next_page": paginator.page(number + 1) if listing.has_next() else None,
             }
-            inputs = [*first.inputs, [_card(s) for s in listing.object_list], len(pages)]
+            inputs = [*shared, [_card(s) for s in listing.object_list], len(pages)]
 
             def make_context(shown: dict = shown) -> dict:
                 return {**self.page_context(page), **shown}

@@ -263,6 +263,20 @@ def test_a_long_list_of_solutions_comes_a_page_at_a_time(snapshot, tmp_path):
     sitemap = (public / "current" / "sitemap.xml").read_text()
     assert f"{SITE}/solutions/page/2/" in sitemap and sitemap.count(f"{SITE}/solutions/<") == 1
 
+    # a new summary for the first solution renders the first page of the index, not the others
+    manifest = _manifest(snapshot)
+    first = min(
+        (e for e in manifest["pages"].values() if e["type"] == "solutions.SolutionPage"),
+        key=lambda e: e["title"].lower(),
+    )
+    document = json.loads((snapshot / first["file"]).read_text())
+    document["summary"] = "A new summary."
+    first["file"], first["content_hash"] = Snapshot(snapshot).write_page(document["id"], document)
+    Snapshot(snapshot).commit(manifest)
+    result = build(snapshot, public, settings_file=settings_file, site_url=SITE, search=False)
+    assert "/solutions/" in result.changed_urls
+    assert not [url for url in result.changed_urls if url.startswith("/solutions/page/")]
+
 
 def test_a_second_theme_gives_the_whole_site_its_own_look(snapshot, tmp_path):
     public = tmp_path / "public"
