@@ -13,7 +13,7 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 
 from tests.builds import SECRET, Worker, database_url
-from tests.database import COPIES
+from tests.database import COPIES, prepare_test_database
 
 REPO = Path(__file__).resolve().parent.parent
 SAMPLE_CONTENT = REPO / "sample_content"
@@ -56,6 +56,15 @@ def run_import(*paths, publish=True):
         err.write(str(error))
         code = error.returncode
     return code, out.getvalue(), err.getvalue()
+
+
+@pytest.fixture(scope="session")
+def django_db_keepdb(django_db_modify_db_settings, django_db_blocker) -> bool:
+    """This process's test database, copied from one migrated once for all (see
+    tests/database.py): Django then keeps it as it is instead of migrating it again."""
+    with django_db_blocker.unblock():
+        prepare_test_database()
+    return True
 
 
 @pytest.fixture(scope="session")
