@@ -126,7 +126,8 @@ def test_every_live_link_an_editor_sees_opens_the_public_site(
 
 def test_a_solution_is_published_only_with_what_readers_need(published_sample, admin_client):
     """A draft may be incomplete; publishing asks for a summary, a section and exactly one
-    main sector, each with a message that says how to fix it."""
+    main sector, each with a message that says how to fix it; a cover image must be
+    described (the model's own check)."""
     index, sectors = SolutionIndexPage.objects.get(), list(SectorPage.objects.all()[:2])
     assert len(sectors) == 2
     added = f"/admin/pages/add/solutions/solutionpage/{index.pk}/"
@@ -156,6 +157,13 @@ def test_a_solution_is_published_only_with_what_readers_need(published_sample, a
     form = new_solution_form(sectors[0], "Solar Water Heaters", sector_links=two_main)
     refused = admin_client.post(edit, form).content.decode()  # a draft too: the site shows one
     assert "tick “Main sector” for one sector only" in refused
+
+    from wagtail.images import get_image_model
+
+    cover = get_image_model().objects.first()
+    no_alt = new_solution_form(sectors[0], "Solar Water Heaters", cover_image=cover.pk)
+    refused = admin_client.post(edit, {**no_alt, "action-publish": "1"}).content.decode()
+    assert "Describe the cover image for people who cannot see it" in refused
 
     fixed = new_solution_form(sectors[0], "Solar Water Heaters")
     published = admin_client.post(edit, {**fixed, "action-publish": "1"})
