@@ -36,10 +36,8 @@ def content_object(page: dict, url: str, save_as: str, settings: dict) -> Conten
         return Page(text, metadata, settings=settings)
     metadata["date"] = _date(page["meta"].get("first_published_at")) or modified or _EPOCH
     sectors = page.get("sector_pages") or []
-    if sectors:
-        main = {ref["id"] for ref in page.get("sectors", ()) if ref.get("is_primary")}
-        category = next((s for s in sectors if s["id"] in main), sectors[0])
-        metadata["category"] = Category(category["title"], settings)
+    if sectors:  # the main sector comes first (content._link_sectors)
+        metadata["category"] = Category(sectors[0]["title"], settings)
     return Article(text, metadata, settings=settings)
 
 

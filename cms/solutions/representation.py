@@ -22,14 +22,19 @@ _SITE_PATH_HREF = re.compile(r"""href=["']/(?!/)""")
 _SITE_PATH_VALUE = re.compile(r"^/(?!/)")
 
 
+def _site_root() -> str:
+    """The tree path of the site's home page: page paths on the site start below it."""
+    site = Site.objects.filter(is_default_site=True).select_related("root_page").first()
+    return site.root_page.url_path if site else "/"
+
+
 def public_urls(context: dict | None) -> dict[int, str]:
     """URL of every live page outside any privacy restriction, by id: computed once per
     request, so links and references cost no query each."""
     request = (context or {}).get("request")
     cached = getattr(request, "_public_page_urls", None)
     if cached is None:
-        site = Site.objects.filter(is_default_site=True).select_related("root_page").first()
-        root = site.root_page.url_path if site else "/"
+        root = _site_root()
         cached = {
             pk: "/" + url_path.removeprefix(root)
             for pk, url_path in Page.objects.live().public().values_list("pk", "url_path")
@@ -47,8 +52,7 @@ def hidden_page_paths(context: dict | None) -> set[str]:
     request = (context or {}).get("request")
     cached = getattr(request, "_hidden_page_paths", None)
     if cached is None:
-        site = Site.objects.filter(is_default_site=True).select_related("root_page").first()
-        root = site.root_page.url_path if site else "/"
+        root = _site_root()
         shown = set(public_urls(context).values())
         paths = Page.objects.filter(url_path__startswith=root).values_list("url_path", flat=True)
         cached = {"/" + path.removeprefix(root) for path in paths} - shown
