@@ -98,13 +98,21 @@ def _imported_once(name: str, django_db_blocker, work) -> None:
 
 
 @pytest.fixture(scope="session")
-def sample(django_db_setup, django_db_blocker, live_server, tmp_path_factory):
-    """The sample content imported and published, its snapshot and its built site."""
+def sample(django_db_setup, django_db_blocker, live_server, tmp_path_factory, worker_id):
+    """The sample content imported and published, its snapshot and its built site: made by
+    the first test process that needs them, and loaded from that one by the others."""
+    from django.conf import settings
+
     from content_export.export import export
+    from content_export.files import file_lock
     from site_builder.build import build
 
-    made = SimpleNamespace(snapshot=tmp_path_factory.mktemp("sample") / "snapshot")
+    run_folder = tmp_path_factory.getbasetemp()
+    if worker_id != "master":  # each test process has a folder in the run's folder
+        run_folder = run_folder.parent
+    made = SimpleNamespace(snapshot=run_folder / "sample" / "snapshot")
     made.public = made.snapshot.with_name("public")
+    database, media = made.snapshot.with_name("database"), made.snapshot.with_name("media")
 
     def work():
         code, _, err = run_import(SAMPLE_CONTENT)
@@ -112,7 +120,16 @@ def sample(django_db_setup, django_db_blocker, live_server, tmp_path_factory):
         export(f"{live_server.url}/api/v2/", made.snapshot)  # makes the image renditions
         build(made.snapshot, made.public, site_url=SITE_URL)
 
-    _imported_once("sample", django_db_blocker, work)
+    with file_lock(run_folder / "sample.lock"), django_db_blocker.unblock():
+        if database.is_dir():
+            COPIES.load("sample", database)
+            shutil.copytree(media, settings.MEDIA_ROOT, dirs_exist_ok=True)
+        else:
+            _imported_once("sample", django_db_blocker, work)
+            shutil.copytree(settings.MEDIA_ROOT, media, dirs_exist_ok=True)
+            shutil.rmtree(database.with_suffix(".tmp"), ignore_errors=True)
+            COPIES.export("sample", database.with_suffix(".tmp"))
+            database.with_suffix(".tmp").rename(database)  # whole, or not there
     return made
 
 

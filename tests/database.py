@@ -8,6 +8,7 @@ and copies the rows back in one transaction (foreign keys are checked at commit)
 """
 
 import hashlib
+import json
 import os
 import shutil
 import sqlite3
@@ -28,6 +29,8 @@ class DatabaseCopies:
     def __init__(self):
         self._folder = Path(tempfile.mkdtemp(prefix="test-db-copies-"))
         self._sequences: dict[str, list[tuple[str, int | None]]] = {}
+        self._fingerprints: dict[str, dict[str, str]] = {}
+        self._current = ""  # the copy the database equals, apart from the tables noted since
 
     def save(self, name: str) -> None:
         connection.ensure_connection()
@@ -48,12 +51,78 @@ class DatabaseCopies:
             self._restore_postgresql(name)
         cache.clear()  # Wagtail caches site root paths and the like
 
+    def export(self, name: str, folder: Path) -> None:
+        """Write copy `name` to `folder`, for another test process to `load`."""
+        folder.mkdir(parents=True)
+        if connection.vendor == "sqlite":
+            shutil.copyfile(self._folder / f"{name}.sqlite3", folder / "database.sqlite3")
+            return
+        with connection.cursor() as cursor:
+            for table in self._tables():
+                sql = f'COPY copy_{name}."{table}" TO STDOUT (FORMAT binary)'
+                with cursor.copy(sql) as copy, open(folder / f"{table}.rows", "wb") as rows:
+                    for data in copy:
+                        rows.write(data)
+        (folder / "sequences.json").write_text(json.dumps(self._sequences[name]))
+
+    def load(self, name: str, folder: Path) -> None:
+        """Keep as copy `name` what another test process's `export` wrote to `folder`."""
+        connection.ensure_connection()
+        if connection.vendor == "sqlite":
+            shutil.copyfile(folder / "database.sqlite3", self._folder / f"{name}.sqlite3")
+            return
+        schema = f"copy_{name}"
+        with transaction.atomic(), connection.cursor() as cursor:
+            cursor.execute(f"DROP SCHEMA IF EXISTS {schema} CASCADE; CREATE SCHEMA {schema}")
+            for table in self._tables():
+                cursor.execute(f'CREATE TABLE {schema}."{table}" (LIKE public."{table}")')
+                sql = f'COPY {schema}."{table}" FROM STDIN (FORMAT binary)'
+                with cursor.copy(sql) as copy:
+                    copy.write((folder / f"{table}.rows").read_bytes())
+            sequences = json.loads((folder / "sequences.json").read_text())
+            self._sequences[name] = [tuple(sequence) for sequence in sequences]
+            self._fingerprints[name] = self._fingerprint(cursor, schema)
+
+    # PostgreSQL: each table has a trigger that notes it in CHANGED_TABLES when a statement
+    # writes to it, whichever process writes; putting a copy back rewrites only the tables
+    # noted, and those that differ between that copy and the one the database was.
+
     def _tables(self) -> list[str]:
-        return connection.introspection.table_names(include_views=False)
+        tables = connection.introspection.table_names(include_views=False)
+        return [table for table in tables if table != CHANGED_TABLES]
+
+    def _note_changes(self, cursor) -> None:
+        cursor.execute(
+            f"CREATE UNLOGGED TABLE IF NOT EXISTS public.{CHANGED_TABLES} (name text);"
+            "CREATE OR REPLACE FUNCTION note_changed_table() RETURNS trigger LANGUAGE plpgsql"
+            f" AS $$ BEGIN INSERT INTO public.{CHANGED_TABLES} VALUES (TG_TABLE_NAME);"
+            " RETURN NULL; END $$"
+        )
+        cursor.execute(
+            ";".join(
+                f"CREATE OR REPLACE TRIGGER note_changed_table AFTER INSERT OR UPDATE OR DELETE"
+                f' OR TRUNCATE ON public."{table}" FOR EACH STATEMENT'
+                " EXECUTE FUNCTION note_changed_table()"
+                for table in self._tables()
+            )
+        )
+
+    def _fingerprint(self, cursor, schema: str) -> dict[str, str]:
+        """A hash of each table's rows in `schema`."""
+        fingerprints = {}
+        for table in self._tables():
+            cursor.execute(
+                f"SELECT md5(coalesce(string_agg(r::text, chr(10) ORDER BY r::text), ''))"
+                f' FROM {schema}."{table}" r'
+            )
+            fingerprints[table] = cursor.fetchone()[0]
+        return fingerprints
 
     def _save_postgresql(self, name: str) -> None:
         schema = f"copy_{name}"
-        with connection.cursor() as cursor:
+        with transaction.atomic(), connection.cursor() as cursor:
+            if not self._current:
+                self._note_changes(cursor)
             cursor.execute(f"DROP SCHEMA IF EXISTS {schema} CASCADE; CREATE SCHEMA {schema}")
             for table in self._tables():
                 cursor.execute(f'CREATE TABLE {schema}."{table}" AS TABLE public."{table}"')
@@ -61,21 +130,32 @@ class DatabaseCopies:
                 "SELECT sequencename, last_value FROM pg_sequences WHERE schemaname = 'public'"
             )
             self._sequences[name] = cursor.fetchall()
+            self._fingerprints[name] = self._fingerprint(cursor, schema)
+            cursor.execute(f"DELETE FROM public.{CHANGED_TABLES}")
+        self._current = name
 
     def _restore_postgresql(self, name: str) -> None:
-        schema, tables = f"copy_{name}", self._tables()
-        statements = ["TRUNCATE " + ", ".join(f'public."{t}"' for t in tables)]
-        statements += [f'INSERT INTO public."{t}" SELECT * FROM {schema}."{t}"' for t in tables]
-        for sequence, value in self._sequences[name]:
-            if value is None:  # never used: the next value is the first
-                statements.append(f"SELECT setval('public.\"{sequence}\"', 1, false)")
-            else:
-                statements.append(f"SELECT setval('public.\"{sequence}\"', {value}, true)")
+        schema, wanted = f"copy_{name}", self._fingerprints[name]
+        was = self._fingerprints.get(self._current, {})
         with transaction.atomic(), connection.cursor() as cursor:
-            for statement in statements:
-                cursor.execute(statement)
+            cursor.execute(f"SELECT DISTINCT name FROM public.{CHANGED_TABLES}")
+            tables = {changed for (changed,) in cursor.fetchall()}
+            tables |= {table for table in wanted if was.get(table) != wanted[table]}
+            statements = [f'DELETE FROM public."{table}"' for table in tables]
+            statements += [
+                f'INSERT INTO public."{table}" SELECT * FROM {schema}."{table}"' for table in tables
+            ]
+            statements += [
+                # a sequence never used gives its first value next
+                f"SELECT setval('public.\"{sequence}\"', {value or 1}, {value is not None})"
+                for sequence, value in self._sequences[name]
+            ]
+            statements.append(f"DELETE FROM public.{CHANGED_TABLES}")
+            cursor.execute(";".join(statements))
+        self._current = name
 
 
+CHANGED_TABLES = "test_changed_tables"
 COPIES = DatabaseCopies()
 
 

@@ -71,15 +71,16 @@ def test_scheduled_publishing_and_expiry_need_no_command(site, running):
     draft.summary = "Scheduled to go live five seconds from now."
     draft.go_live_at = timezone.now() + timedelta(seconds=5)
     draft.save_revision().publish()  # as the admin does: the revision is scheduled
+    expiring = SolutionPage.objects.get(slug="electric-buses")
+    publish(expiring, expire_at=timezone.now() + timedelta(seconds=5))
     assert "five seconds from now" not in live_html(site, "/solutions/cargo-bikes/")
+    assert live_html(site, "/solutions/electric-buses/")
+
     wait_for(
         lambda: "five seconds from now" in live_html(site, "/solutions/cargo-bikes/"),
         40,
         "the scheduled page on the site",
     )
-
-    expiring = SolutionPage.objects.get(slug="electric-buses")
-    publish(expiring, expire_at=timezone.now() + timedelta(seconds=5))
     wait_for(lambda: not live_html(site, "/solutions/electric-buses/"), 40, "the expiry")
     assert not SolutionPage.objects.get(slug="electric-buses").live
     assert "electric-buses" not in live_html(site, "/solutions/")
