@@ -1,5 +1,8 @@
 """Editors can open and understand a solution page in the Wagtail admin."""
 
+import os
+import subprocess
+import sys
 from datetime import timedelta
 
 import pytest
@@ -10,7 +13,7 @@ from wagtail.test.utils.form_data import inline_formset, nested_form_data, rich_
 
 from cms.publishing.models import BuildTrigger, SiteChange
 from cms.solutions.models import SectorPage, SolutionIndexPage, SolutionPage
-from tests.conftest import SEED, run_import
+from tests.conftest import REPO, SEED, run_import
 
 pytestmark = pytest.mark.django_db
 
@@ -258,3 +261,33 @@ def test_wrong_page_passwords_are_throttled_too(client):
     assert client.post(url, {"password": "guess", "return_url": "/"}).status_code == 429
     refused = client.post(url, {"password": "open sesame", "return_url": "/"})
     assert refused.status_code == 429 and "Too many attempts" in refused.content.decode()
+
+
+def test_a_page_sent_for_moderation_is_mailed_to_the_moderators(
+    published_sample, editor_client, mailoutbox
+):
+    moderator = User.objects.create_user("moderator", email="mod@example.org", password="x y z")
+    moderator.groups.add(Group.objects.get(name="Moderators"))
+    index, sector = SolutionIndexPage.objects.get(), SectorPage.objects.first()
+    added = f"/admin/pages/add/solutions/solutionpage/{index.pk}/"
+    form = new_solution_form(sector, "Solar Water Heaters")
+    response = editor_client.post(added, {**form, "action-submit": "1"}, follow=True)
+    assert response.status_code == 200
+    assert not SolutionPage.objects.get(slug="solar-water-heaters").live
+    mailed = [m for m in mailoutbox if "mod@example.org" in m.to]
+    assert mailed and "Solar Water Heaters" in mailed[0].subject, [m.subject for m in mailoutbox]
+
+
+def test_mail_is_printed_in_development_where_there_is_no_mail_server():
+    """`make run` has no mail server: Wagtail's mail (a moderation request, …) is printed
+    where it runs, instead of failing with a connection error."""
+    done = subprocess.run(
+        [sys.executable, "manage.py", "sendtestemail", "editor@example.org"],
+        cwd=REPO,
+        env={**os.environ, "DJANGO_SETTINGS_MODULE": "cms.settings.dev"},
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode == 0, done.stderr
+    assert "To: editor@example.org" in done.stdout and "Subject: Test email" in done.stdout

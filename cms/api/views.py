@@ -17,6 +17,7 @@ from wagtail_headless_preview.models import HeadlessPreviewMixin, PagePreview
 from cms.publishing.changes import MAX_CHANGES, changed_pages, log_starts
 from cms.publishing.public_site import public_redirects
 from cms.solutions.models import SolutionPage
+from cms.solutions.representation import for_many_pages
 
 
 class PublicPagesAPIViewSet(PagesAPIViewSet):
@@ -25,6 +26,10 @@ class PublicPagesAPIViewSet(PagesAPIViewSet):
 
     def get_base_queryset(self):
         return super().get_base_queryset().public()
+
+    def listing_view(self, request):
+        for_many_pages(request)
+        return super().listing_view(request)
 
     def get_queryset(self):
         queryset = super().get_queryset()

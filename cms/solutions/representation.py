@@ -22,43 +22,67 @@ _SITE_PATH_HREF = re.compile(r"""href=["']/(?!/)""")
 _SITE_PATH_VALUE = re.compile(r"^/(?!/)")
 
 
-def _site_root() -> str:
+def _site_root(context: dict | None) -> str:
     """The tree path of the site's home page: page paths on the site start below it."""
-    site = Site.objects.filter(is_default_site=True).select_related("root_page").first()
-    return site.root_page.url_path if site else "/"
+    lookups = _lookups(context)
+    if "root" not in lookups:
+        site = Site.objects.filter(is_default_site=True).select_related("root_page").first()
+        lookups["root"] = site.root_page.url_path if site else "/"
+    return lookups["root"]
 
 
-def public_urls(context: dict | None) -> dict[int, str]:
-    """URL of every live page outside any privacy restriction, by id: computed once per
-    request, so links and references cost no query each."""
+def _lookups(context: dict | None) -> dict:
+    """What this API request has looked up already (a fresh dict without a request)."""
     request = (context or {}).get("request")
-    cached = getattr(request, "_public_page_urls", None)
-    if cached is None:
-        root = _site_root()
-        cached = {
-            pk: "/" + url_path.removeprefix(root)
-            for pk, url_path in Page.objects.live().public().values_list("pk", "url_path")
-            if url_path.startswith(root)
+    if request is None:
+        return {}
+    if not hasattr(request, "_public_lookups"):
+        request._public_lookups = {}
+    return request._public_lookups
+
+
+def for_many_pages(request) -> None:
+    """This request lists many pages with their links (as the full export does): look up
+    every public URL at once on the first link, instead of a query for each page."""
+    _lookups({"request": request})["many_pages"] = True
+
+
+def public_urls(context: dict | None, ids: Iterable[int]) -> dict[int, str]:
+    """The public-site URL of each of `ids` that is a live page outside any privacy
+    restriction; the others are left out. Each id is looked up once per request."""
+    ids = list(ids)
+    lookups = _lookups(context)
+    known = lookups.setdefault("urls", {})
+    missing = [pk for pk in ids if pk not in known]
+    if missing and not lookups.get("every_url"):
+        root, pages = _site_root(context), Page.objects.live().public()
+        if lookups.get("many_pages"):
+            lookups["every_url"] = True
+        else:
+            pages = pages.filter(pk__in=missing)
+        for pk, url_path in pages.values_list("pk", "url_path"):
+            known[pk] = "/" + url_path.removeprefix(root) if url_path.startswith(root) else None
+        for pk in missing:
+            known.setdefault(pk, None)  # not live and public
+    return {pk: known[pk] for pk in ids if known.get(pk)}
+
+
+def hidden_page_paths(context: dict | None, paths: Iterable[str]) -> set[str]:
+    """Those of `paths` (public-site paths, “/glossary/”) that are paths of pages that are
+    not live and public (drafts, private, unpublished)."""
+    root, lookups = _site_root(context), _lookups(context)
+    wanted = {root + path.lstrip("/") for path in paths}
+    if lookups.get("many_pages"):  # every page's path at once
+        if "every_path" not in lookups:
+            pages = Page.objects.filter(url_path__startswith=root)
+            lookups["every_path"] = dict(pages.values_list("url_path", "pk"))
+        pages = {
+            path: lookups["every_path"][path] for path in wanted & lookups["every_path"].keys()
         }
-        if request is not None:
-            request._public_page_urls = cached
-    return cached
-
-
-def hidden_page_paths(context: dict | None) -> set[str]:
-    """The public-site paths of pages that are not live and public (drafts, private,
-    unpublished): a link written as such a path (“/glossary/#carbon-budget”) loses its
-    anchor as a page link does. Computed once per request."""
-    request = (context or {}).get("request")
-    cached = getattr(request, "_hidden_page_paths", None)
-    if cached is None:
-        root = _site_root()
-        shown = set(public_urls(context).values())
-        paths = Page.objects.filter(url_path__startswith=root).values_list("url_path", flat=True)
-        cached = {"/" + path.removeprefix(root) for path in paths} - shown
-        if request is not None:
-            request._hidden_page_paths = cached
-    return cached
+    else:
+        pages = dict(Page.objects.filter(url_path__in=wanted).values_list("url_path", "pk"))
+    shown = public_urls(context, pages.values())
+    return {"/" + path.removeprefix(root) for path, pk in pages.items() if pk not in shown}
 
 
 def public_html(db_html: str | None, context: dict | None = None) -> str:
@@ -68,9 +92,11 @@ def public_html(db_html: str | None, context: dict | None = None) -> str:
     if not db_html:
         return ""
     if "linktype=" in db_html or _RELATIVE_HREF.search(db_html) or _SITE_PATH_HREF.search(db_html):
-        urls = public_urls(context)
         soup = BeautifulSoup(db_html, "html.parser")
-        for anchor in soup.find_all("a", attrs={"linktype": "page"}):
+        page_links = soup.find_all("a", attrs={"linktype": "page"})
+        ids = [int(a["id"]) for a in page_links if a.get("id", "").isdigit()]
+        urls = public_urls(context, ids)
+        for anchor in page_links:
             url = urls.get(int(anchor["id"])) if anchor.get("id", "").isdigit() else None
             if url is None:
                 anchor.unwrap()
@@ -80,9 +106,11 @@ def public_html(db_html: str | None, context: dict | None = None) -> str:
         # site; editors see it under “To fix after import”, readers see plain text.
         for anchor in soup.find_all("a", href=_RELATIVE_HREF_VALUE):
             anchor.unwrap()
-        if _SITE_PATH_HREF.search(db_html):
-            hidden = hidden_page_paths(context)
-            for anchor in soup.find_all("a", href=_SITE_PATH_VALUE):
+        site_links = soup.find_all("a", href=_SITE_PATH_VALUE)
+        if site_links:
+            paths = {urlsplit(anchor["href"]).path for anchor in site_links}
+            hidden = hidden_page_paths(context, paths)
+            for anchor in site_links:
                 if urlsplit(anchor["href"]).path in hidden:
                     anchor.unwrap()
         db_html = str(soup)
@@ -114,7 +142,8 @@ def image_representation(image, alt: str = "") -> dict | None:
 
 def page_references(pages: Iterable[Page], context: dict | None, **extra) -> list[dict]:
     """Links to other pages, keeping only live, public ones."""
-    urls = public_urls(context)
+    pages = list(pages)
+    urls = public_urls(context, [page.pk for page in pages])
     return [
         {"id": page.pk, "title": page.title, "url": urls[page.pk], **extra}
         for page in pages
