@@ -2,6 +2,7 @@
 here). The `browser_page` fixture is in conftest.py."""
 
 import shutil
+from concurrent.futures import ThreadPoolExecutor
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 CHROMIUM_ARGS = [
@@ -23,3 +24,18 @@ def log_in(page, cms_url: str) -> None:
     page.get_by_label("Password").fill(PASSPHRASE)
     page.get_by_role("button", name="Sign in").click()
     page.wait_for_url(f"{cms_url}/admin/")
+
+
+def in_a_thread(function, *args):
+    """Run `function` in another thread. Playwright's sync API runs an event loop in the
+    test's thread, and Django refuses database queries from a thread that runs one."""
+    from django.db import connection
+
+    def run():
+        try:
+            return function(*args)
+        finally:
+            connection.close()
+
+    with ThreadPoolExecutor(1) as pool:
+        return pool.submit(run).result()

@@ -72,7 +72,7 @@ class Worker:
             self.process.wait()
 
     def output(self) -> str:
-        return self.log.read_text()
+        return self.log.read_text() if self.log.exists() else ""  # "" if never started
 
 
 def settled(timeout=120, worker: "Worker | None" = None, after: int = 0) -> Build:

@@ -9,7 +9,7 @@ import pytest
 from playwright.sync_api import expect
 
 from site_builder.serve import make_server
-from tests.browser import EDITOR, PASSPHRASE, log_in
+from tests.browser import EDITOR, PASSPHRASE, in_a_thread, log_in
 from tests.conftest import SITE_URL
 
 
@@ -367,17 +367,14 @@ def test_a_rollback_says_what_it_changes_and_asks_why_first(
 
 
 def _references_of(page_id: int) -> list[str]:
-    """The sources the page's latest draft cites (the ORM from another thread)."""
-    from concurrent.futures import ThreadPoolExecutor
-
+    """The sources the page's latest draft cites."""
     from cms.solutions.models import SolutionPage
 
     def titles():
         draft = SolutionPage.objects.get(pk=page_id).get_latest_revision_as_object()
         return [reference.source.title for reference in draft.references.all()]
 
-    with ThreadPoolExecutor(1) as pool:
-        return pool.submit(titles).result()
+    return in_a_thread(titles)
 
 
 def test_an_editor_adds_a_new_source_from_inside_the_chooser(

@@ -287,3 +287,20 @@ def test_only_changes_to_what_readers_see_trigger_builds(site, django_user_model
     call_command("publish_scheduled")
     assert BuildTrigger.objects.last().description == f"Published “{page.title}”"
     assert Build.objects.count() == 1  # everything joined the one pending build
+
+
+def test_the_admin_home_tells_an_editor_when_their_publish_is_live(
+    site, worker, admin_client, admin_user
+):
+    page = SolutionPage.objects.get(slug="cargo-bikes")
+    page.save_revision(user=admin_user).publish(user=admin_user)
+    home = admin_client.get("/admin/").content.decode()
+    assert "Your changes to the public site" in home and f"Published “{page.title}”" in home
+    assert 'data-site-change="pending"' in home and "Waiting to be built." in home
+
+    worker.start()
+    build = settled(worker=worker)
+    assert build.status == Build.Status.LIVE, build.error
+    home = admin_client.get("/admin/").content.decode()
+    assert 'data-site-change="live"' in home
+    assert f'href="{SITE_URL}/solutions/cargo-bikes/"' in home

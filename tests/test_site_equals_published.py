@@ -5,6 +5,7 @@ task was lost. Each ends with the drift check (`manage.py verify_site`) finding 
 The workers here run their upkeep every 2 s instead of 30 s, to keep the suite fast."""
 
 import io
+import re
 import threading
 from datetime import timedelta
 from types import SimpleNamespace
@@ -13,6 +14,7 @@ import pytest
 import requests
 from django.core.management import CommandError, call_command
 from django.utils import timezone
+from playwright.sync_api import expect
 from wagtail.contrib.redirects.models import Redirect
 from wagtail.models import Page, PageViewRestriction
 
@@ -217,3 +219,63 @@ def test_pages_outside_the_site_make_no_change(site):
     root.title = "Root, renamed"
     root.save()
     assert not Build.objects.filter(status=Build.Status.PENDING).exists()
+
+
+@pytest.fixture
+def duplicates(site):
+    """Two organisations named on live pages, the pages naming the first, and a moderator
+    (moderators may delete organisations, and so merge them)."""
+    from django.contrib.auth.models import Group, User
+
+    from tests.browser import EDITOR, PASSPHRASE
+
+    moderator = User.objects.create_user(EDITOR, "moderator@example.org", PASSPHRASE)
+    moderator.groups.add(Group.objects.get(name="Moderators"))
+    named = Organisation.objects.filter(mentions__page__live=True).distinct().order_by("name")
+    merged, into = named[0], named[1]
+    naming = SolutionPage.objects.live().filter(organisation_mentions__organisation=merged)
+    return merged, into, list(naming.distinct())
+
+
+def test_a_moderator_merges_two_organisations_in_the_browser_and_the_site_follows(
+    site, running, served, duplicates, live_server, browser_page
+):
+    """“U.S. Department of Energy” and “US Department of Energy”: one is merged into the
+    other from the organisations listing; its mentions move (drafts too), it is gone, and
+    the old address of its page leads to the other's on the built site."""
+    from tests.browser import in_a_thread, log_in
+
+    merged, into, pages = duplicates
+    old_path, merged_name = merged.site_path, merged.name
+    assert answer(served, old_path)[0] == 200
+
+    page = browser_page
+    page.set_default_timeout(20_000)
+    log_in(page, live_server.url)
+    page.goto(f"{live_server.url}/admin/snippets/solutions/organisation/")
+    more = page.get_by_role("button", name=f"More options for '{merged}'")
+    more.click()
+    page.get_by_role("link", name="Merge into…").click()
+    main = page.locator("main")
+    expect(main).to_contain_text(f"Every page that names “{merged_name}”")
+    expect(main).to_contain_text(pages[0].title)
+    main.get_by_role("button", name=re.compile("Choose")).click()
+    modal = page.locator(".modal")
+    modal.get_by_role("textbox", name="Search").fill(into.name)
+    modal.get_by_role("link", name=str(into)).click()
+    expect(modal).to_be_hidden()
+    page.get_by_role("button", name="Merge", exact=True).click()
+    expect(page.locator(".messages")).to_contain_text(f"“{merged_name}” is merged into")
+
+    def on_the_site():
+        assert not Organisation.objects.filter(pk=merged.pk).exists()
+        for solution in pages:
+            draft = solution.get_latest_revision_as_object()
+            assert into in [m.organisation for m in draft.organisation_mentions.all()]
+        built(running)
+        assert answer(served, old_path) == (301, into.site_path)
+        shown = live_html(site, pages[0].get_url_parts()[2])
+        assert into.site_path in shown and old_path not in shown
+        no_drift()
+
+    in_a_thread(on_the_site)

@@ -8,6 +8,6 @@ DEBUG = True
 SECRET_KEY = os.environ.get("DJANGO_SECRET_KEY", "dev-only-insecure-key-change-me")
 # Mail that Wagtail sends (a page submitted for moderation, …) is printed where `make run`
 # runs, not sent: there is no mail server here.
-EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
+MAILERS = {"default": {"BACKEND": "django.core.mail.backends.console.EmailBackend"}}
 ALLOWED_HOSTS = ["127.0.0.1", "localhost", "[::1]", "testserver"]
 VAR_DIR.mkdir(parents=True, exist_ok=True)  # noqa: F405

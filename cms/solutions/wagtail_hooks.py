@@ -1,13 +1,18 @@
 from django.templatetags.static import static
+from django.urls import path, reverse
 from django.utils.html import format_html
 from wagtail import hooks
 from wagtail.admin.ui.tables import UsageCountColumn
+from wagtail.admin.widgets import Button
+from wagtail.log_actions import LogFormatter
 from wagtail.models import ReferenceIndex
 from wagtail.snippets.models import register_snippet
 from wagtail.snippets.views.chooser import SnippetChooserViewSet
 from wagtail.snippets.views.snippets import SnippetViewSet
 
+from .merging import MERGE_ACTION
 from .models import Organisation, Source
+from .views import MergeOrganisationView
 
 
 class SourceChooserViewSet(SnippetChooserViewSet):
@@ -47,6 +52,10 @@ class OrganisationViewSet(CountsUsage, SnippetViewSet):
     list_filter = ["kind"]
     search_fields = ["name", "abbreviation"]
 
+    def get_urlpatterns(self):
+        merge = path("merge/<int:pk>/", MergeOrganisationView.as_view(), name="merge")
+        return [*super().get_urlpatterns(), merge]
+
 
 class SourceViewSet(CountsUsage, SnippetViewSet):
     model = Source
@@ -66,3 +75,22 @@ register_snippet(SourceViewSet)
 def submit_after_autosave() -> str:
     """Save draft / Publish wait for an autosave under way (see the script for why)."""
     return format_html('<script src="{}"></script>', static("solutions/submit-after-autosave.js"))
+
+
+@hooks.register("register_snippet_listing_buttons")
+def merge_button(snippet, user, next_url=None):
+    """“Merge into…” in an organisation's “More” menu, for those who may delete one."""
+    if isinstance(snippet, Organisation) and user.has_perm("solutions.delete_organisation"):
+        url = reverse(snippet.snippet_viewset.get_url_name("merge"), args=[snippet.pk])
+        yield Button("Merge into…", url, icon_name="resubmit", priority=30)
+
+
+@hooks.register("register_log_actions")
+def register_merge_action(actions):
+    @actions.register_action(MERGE_ACTION)
+    class Merged(LogFormatter):
+        label = "Merge organisations"
+
+        def format_message(self, log_entry):
+            merged = (log_entry.data or {}).get("merged", "another organisation")
+            return f"Merged “{merged}” into this organisation"
