@@ -130,7 +130,7 @@ def test_reader_searches_from_the_header_of_any_page(site_url, browser_page):
 
 
 @pytest.fixture
-def preview_server(api_url, public, snapshot, settings):
+def preview_server(api_url, live_server, public, snapshot, settings):
     """The preview renderer, and the CMS pointed at it."""
     from site_builder.preview import PreviewApp, make_preview_server
 
@@ -141,6 +141,7 @@ def preview_server(api_url, public, snapshot, settings):
         **settings.WAGTAIL_HEADLESS_PREVIEW,
         "CLIENT_URLS": {"default": url},
     }
+    settings.WAGTAILADMIN_BASE_URL = live_server.url
     yield url
     server.shutdown()
 
@@ -175,7 +176,7 @@ def test_editor_edits_a_section_and_sees_it_in_the_live_preview(
     stored = page.locator("input[name='body-1-value-content-0-value']")
     expect(stored).to_have_value(re.compile("Added in the editor today"))
     page.get_by_role("button", name="Toggle preview").click()
-    inner = page.frame_locator("#w-preview-iframe").frame_locator("iframe")
+    inner = page.frame_locator("#w-preview-iframe")
     expect(inner.locator("#overview")).to_contain_text("Added in the editor today.", timeout=20_000)
     page.screenshot(path=str(tmp_path / "preview.png"))
     assert inner.locator("h1").inner_text() == "Cargo Bikes for Urban Deliveries"
@@ -183,10 +184,10 @@ def test_editor_edits_a_section_and_sees_it_in_the_live_preview(
     with page.context.expect_page() as opened:  # “Preview in new tab”
         page.get_by_role("link", name="Preview in new tab").click()
     tab = opened.value
-    expect(tab.frame_locator("iframe").locator("#overview")).to_contain_text(
-        "Added in the editor today.", timeout=20_000
+    expect(tab.locator("#overview")).to_contain_text("Added in the editor today.", timeout=20_000)
+    assert (
+        inner.locator("head link[rel=stylesheet]").get_attribute("href").startswith("/assets/site.")
     )
-    assert inner.locator("link[rel=stylesheet]").get_attribute("href").startswith("/assets/site.")
     page.screenshot(path=str(tmp_path / "preview.png"))
     # nothing was published: the live site does not have it
     live = (
@@ -399,3 +400,33 @@ def test_an_editor_adds_a_new_source_from_inside_the_chooser(
     page.get_by_role("button", name="Save draft").click()
     expect(page.locator(".messages")).to_contain_text("has been updated")
     assert "Cargo bike trials in Berlin, 2025" in _references_of(cargo_bikes_id)
+
+
+@pytest.fixture
+def cover_crops_id(published_sample):
+    """An editor account, and a page with a cover image (set up before the browser starts)."""
+    from django.contrib.auth.models import User
+
+    from cms.solutions.models import SolutionPage
+
+    User.objects.create_superuser(EDITOR, "editor@example.org", PASSPHRASE)
+    return SolutionPage.objects.get(slug="cover-crops").pk
+
+
+def test_the_accessibility_checker_reads_the_preview_and_flags_a_poor_alt_text(
+    live_server, preview_server, cover_crops_id, browser_page
+):
+    """Wagtail's checks (accessibility, words, readability) look at the page as the theme
+    draws it: a cover image described by its file name is reported before publishing."""
+    page = browser_page
+    page.set_default_timeout(30_000)
+    log_in(page, live_server.url)
+    page.goto(f"{live_server.url}/admin/pages/{cover_crops_id}/edit/")
+    page.get_by_label("Cover image alternative text").fill("cover_crops_2024.jpg")
+    page.get_by_role("button", name="Toggle checks").click()
+    checks = page.locator("[data-side-panel='checks']")
+    expect(checks.locator("[data-checks-panel]")).to_contain_text(
+        "Image alt text has inappropriate pattern", timeout=30_000
+    )
+    expect(checks.locator("[data-content-checker-count]")).not_to_have_text("0")
+    expect(checks.locator("[data-content-word-count]")).not_to_have_text("-")

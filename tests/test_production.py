@@ -473,7 +473,7 @@ def test_editor_to_reader_in_a_real_browser(topology, editor, browser_page, tmp_
 
         # preview in the real theme, then publish
         page.get_by_role("button", name="Toggle preview").click()
-        inner = page.frame_locator("#w-preview-iframe").frame_locator("iframe")
+        inner = page.frame_locator("#w-preview-iframe")
         expect(inner.locator("h1")).to_have_text("Solar Water Heaters", timeout=30_000)
         page.get_by_role("button", name="More actions").click()
         page.get_by_role("button", name="Publish").click()

@@ -9,11 +9,11 @@ from wagtail.api import APIField
 from wagtail.fields import RichTextField
 from wagtail.models import Page
 from wagtail.search import index
-from wagtail_headless_preview.models import HeadlessPreviewMixin
 
 from cms.solutions.api_fields import PublicRichTextField
 from cms.solutions.blocks import INLINE_FEATURES, TEXT_FEATURES
 from cms.solutions.models import PublicUrlMixin
+from cms.solutions.previews import RenderedPreviewMixin
 from cms.solutions.representation import public_html
 
 
@@ -85,7 +85,7 @@ class GlossaryTermsField(Field):
         ]
 
 
-class GlossaryPage(PublicUrlMixin, HeadlessPreviewMixin, Page):
+class GlossaryPage(PublicUrlMixin, RenderedPreviewMixin, Page):
     """The glossary on the site: its introduction here, its terms under Snippets."""
 
     intro = RichTextField(features=INLINE_FEATURES, blank=True)

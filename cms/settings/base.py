@@ -182,6 +182,10 @@ WAGTAIL_HEADLESS_PREVIEW = {
     "ENFORCE_TRAILING_SLASH": True,
 }
 PREVIEW_TOKEN_MAX_AGE = int(os.environ.get("PREVIEW_TOKEN_MAX_AGE", 3600))
+# The CMS fetches each preview from the renderer (cms/solutions/previews.py): at PREVIEW_URL,
+# or at this address when the CMS reaches the renderer by another name.
+PREVIEW_RENDERER_URL = os.environ.get("PREVIEW_RENDERER_URL", "")
+PREVIEW_TIMEOUT_SECONDS = float(os.environ.get("PREVIEW_TIMEOUT_SECONDS", 20))
 
 # Where readers see the site; the importer and (later) the API build public URLs from it.
 PUBLIC_SITE_URL = os.environ.get("PUBLIC_SITE_URL", "http://127.0.0.1:8080")

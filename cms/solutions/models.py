@@ -26,7 +26,6 @@ from wagtail.contrib.redirects.models import Redirect
 from wagtail.fields import RichTextField, StreamField
 from wagtail.models import Orderable, Page
 from wagtail.search import index
-from wagtail_headless_preview.models import HeadlessPreviewMixin
 
 from cms.solutions.api_fields import (
     CoverField,
@@ -42,6 +41,7 @@ from cms.solutions.api_fields import (
 from .blocks import INLINE_FEATURES, BodyBlock
 from .forms import HandbookPageForm, SolutionPageForm
 from .panels import FilledFieldPanel, ImportedPagePanel, PlainNumberInput
+from .previews import RenderedPreviewMixin
 from .vocabulary import SECTION_KEYS
 
 
@@ -238,7 +238,7 @@ class PublicUrlMixin:
     url = property(get_url)
 
 
-class HandbookPage(PublicUrlMixin, HeadlessPreviewMixin, Page):
+class HandbookPage(PublicUrlMixin, RenderedPreviewMixin, Page):
     """Fields shared by solution and sector pages: summary, body, editorial state, provenance."""
 
     EDITORIAL_STATUSES = [
@@ -304,7 +304,7 @@ def handbook_tabs(**tabs: list) -> TabbedInterface:
     return TabbedInterface([ObjectList(panels, heading=name) for name, panels in tabs.items()])
 
 
-class IndexPage(PublicUrlMixin, HeadlessPreviewMixin, Page):
+class IndexPage(PublicUrlMixin, RenderedPreviewMixin, Page):
     """/solutions/ and /sectors/: a title and an introduction; the site lists the rest."""
 
     intro = RichTextField(features=INLINE_FEATURES, blank=True)
