@@ -430,3 +430,26 @@ def test_the_accessibility_checker_reads_the_preview_and_flags_a_poor_alt_text(
     )
     expect(checks.locator("[data-content-checker-count]")).not_to_have_text("0")
     expect(checks.locator("[data-content-word-count]")).not_to_have_text("-")
+
+
+def test_a_title_shows_its_length_limit_and_a_cut_paste_is_told(
+    live_server, cargo_bikes_id, browser_page
+):
+    page = browser_page
+    page.set_default_timeout(20_000)
+    log_in(page, live_server.url)
+    page.goto(f"{live_server.url}/admin/pages/{cargo_bikes_id}/edit/")
+    title = page.locator("#id_title")
+    counter = page.locator("#id_title-character-count")
+    expect(counter).to_have_text("32 of 255 characters.")  # “Cargo Bikes for Urban Deliveries”
+    title.fill("A" * 250)
+    expect(counter).to_have_text("250 of 255 characters.")
+    title.evaluate(
+        """(input) => {
+            const pasted = new DataTransfer();
+            pasted.setData("text/plain", "B".repeat(66));
+            const paste = new ClipboardEvent("paste", {clipboardData: pasted, bubbles: true});
+            input.dispatchEvent(paste);
+        }"""
+    )
+    expect(counter).to_contain_text("The text you pasted was 66 characters; only 5 fit")

@@ -1,6 +1,6 @@
 from django.templatetags.static import static
 from django.urls import path, reverse
-from django.utils.html import format_html
+from django.utils.html import format_html_join
 from wagtail import hooks
 from wagtail.admin.ui.tables import UsageCountColumn
 from wagtail.admin.widgets import Button
@@ -72,9 +72,11 @@ register_snippet(SourceViewSet)
 
 
 @hooks.register("insert_editor_js")
-def submit_after_autosave() -> str:
-    """Save draft / Publish wait for an autosave under way (see the script for why)."""
-    return format_html('<script src="{}"></script>', static("solutions/submit-after-autosave.js"))
+def editor_scripts() -> str:
+    """Save draft / Publish wait for an autosave under way; fields with a length limit show
+    how much of it is used (each script says why)."""
+    scripts = ("solutions/submit-after-autosave.js", "solutions/character-count.js")
+    return format_html_join("", '<script src="{}"></script>', ((static(s),) for s in scripts))
 
 
 @hooks.register("register_snippet_listing_buttons")
