@@ -453,3 +453,26 @@ def test_a_title_shows_its_length_limit_and_a_cut_paste_is_told(
         }"""
     )
     expect(counter).to_contain_text("The text you pasted was 66 characters; only 5 fit")
+
+
+def test_enter_in_the_tags_field_adds_the_tag_and_does_not_submit(
+    live_server, cargo_bikes_id, browser_page
+):
+    page = browser_page
+    page.set_default_timeout(20_000)
+    log_in(page, live_server.url)
+    edit_url = f"{live_server.url}/admin/pages/{cargo_bikes_id}/edit/"
+    page.goto(edit_url)
+    page.get_by_role("tab", name="Taxonomy").click()
+    tags = page.locator("[data-contentpath='tags'] .tagit input[type=text]")
+    tags.click()
+    tags.type("last mile")
+    left = []  # a submit would load the page again
+    page.on(
+        "framenavigated", lambda frame: left.append(frame.url) if frame == page.main_frame else 0
+    )
+    tags.press("Enter")
+    expect(page.locator("[data-contentpath='tags'] .tagit-choice")).to_contain_text(["last mile"])
+    page.wait_for_timeout(1000)
+    assert not left, left
+    expect(page.locator(".messages")).not_to_contain_text("has been updated")
