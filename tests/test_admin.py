@@ -291,3 +291,34 @@ def test_mail_is_printed_in_development_where_there_is_no_mail_server():
     )
     assert done.returncode == 0, done.stderr
     assert "To: editor@example.org" in done.stdout and "Subject: Test email" in done.stdout
+
+
+def test_links_that_would_lead_readers_nowhere_are_flagged_before_publishing(
+    published_sample, admin_client
+):
+    index, sector = SolutionIndexPage.objects.get(), SectorPage.objects.first()
+    hidden = SolutionPage.objects.get(slug="cargo-bikes")
+    hidden.unpublish()
+    links = (
+        f'<p>See <a linktype="page" id="{hidden.pk}">the bikes</a>,'
+        ' <a href="/solutions/no-such-page/">a typo</a>,'
+        ' <a href="/organisations/">the organisations</a>'
+        ' and <a href="/solutions/electric-buses/">the buses</a>.</p>'
+    )
+    section = {**OVERVIEW, "content": streamfield([("paragraph", rich_text(links))])}
+    form = new_solution_form(
+        sector, "Solar Water Heaters", body=streamfield([("section", section)])
+    )
+    added = f"/admin/pages/add/solutions/solutionpage/{index.pk}/"
+    refused = admin_client.post(added, {**form, "action-publish": "1"})
+    (message,) = [str(error) for error in refused.context["form"].errors["body"]]
+    assert message.startswith("Some links would lead readers nowhere")
+    assert "“the bikes” links to “Cargo Bikes for Urban Deliveries”, which is not published" in (
+        message
+    )
+    assert "“a typo” links to /solutions/no-such-page/, where the site has no page" in message
+    assert "the organisations" not in message and "the buses" not in message
+    assert not SolutionPage.objects.filter(slug="solar-water-heaters", live=True).exists()
+
+    saved = admin_client.post(added, form)  # a draft may keep them while the editor fixes them
+    assert saved.status_code == 302

@@ -3,6 +3,8 @@
 from wagtail.admin.forms import WagtailAdminPageForm
 from wagtail.models import COMMENTS_RELATION_NAME
 
+from .representation import links_readers_cannot_follow
+
 
 class HandbookPageForm(WagtailAdminPageForm):
     """Saves each inline list (sectors, metrics, organisations…) exactly as submitted.
@@ -58,6 +60,16 @@ class SolutionPageForm(HandbookPageForm):
                 "Add at least one section (for example “Overview”): readers find their way"
                 " through a page by its sections.",
             )
+        broken = [
+            problem for text in _rich_texts(body) for problem in links_readers_cannot_follow(text)
+        ]
+        if broken:
+            self.add_error(
+                "body",
+                "Some links would lead readers nowhere: "
+                + "; ".join(broken)
+                + ". Choose a published page with the link tool, or remove the link.",
+            )
         if main_sectors == 0:  # None: the sector list has its own errors to show first
             self.add_error(
                 None,
@@ -77,3 +89,22 @@ class SolutionPageForm(HandbookPageForm):
             and form.cleaned_data.get("sector")
             and not form.cleaned_data.get("DELETE")
         )
+
+
+def _rich_texts(stream) -> list[str]:
+    """The stored HTML of every rich text in a body (sections, lists, callouts, …)."""
+    found: list[str] = []
+
+    def collect(node) -> None:
+        if isinstance(node, str):
+            if "<a" in node:
+                found.append(node)
+        elif isinstance(node, dict):
+            for value in node.values():
+                collect(value)
+        elif isinstance(node, list):
+            for value in node:
+                collect(value)
+
+    collect(stream.get_prep_value() if hasattr(stream, "get_prep_value") else stream)
+    return found

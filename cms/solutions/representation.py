@@ -119,6 +119,56 @@ def public_html(db_html: str | None, context: dict | None = None) -> str:
     return clean_html(db_html)
 
 
+# Addresses of the public site that are no CMS page: listings the site builder makes, and files.
+_SITE_LISTINGS = ("/organisations/", "/tags/", "/search/", "/media/", "/documents/", "/assets/")
+
+
+def links_readers_cannot_follow(db_html: str) -> list[str]:
+    """The links of stored rich text that would lead nowhere on the public site, each said
+    for an editor: to a page that is not published (or private), to an address of the site
+    that is no page, or a relative address (which has no target on the site)."""
+    if "<a" not in db_html:
+        return []
+    soup = BeautifulSoup(db_html, "html.parser")
+    problems = []
+    page_links = soup.find_all("a", attrs={"linktype": "page"})
+    ids = [int(a["id"]) for a in page_links if a.get("id", "").isdigit()]
+    shown = public_urls(None, ids)
+    titles = dict(Page.objects.filter(pk__in=ids).values_list("pk", "title"))
+    for anchor in page_links:
+        pk = int(anchor["id"]) if anchor.get("id", "").isdigit() else None
+        if pk not in shown:
+            target = f"“{titles[pk]}”, which is not published" if pk in titles else "a deleted page"
+            problems.append(f"“{anchor.get_text()}” links to {target}")
+    site_links = soup.find_all("a", href=_SITE_PATH_VALUE)
+    paths = {urlsplit(anchor["href"]).path for anchor in site_links}
+    root = _site_root(None)
+    pages = set(
+        Page.objects.filter(url_path__in={root + p.lstrip("/") for p in paths}).values_list(
+            "url_path", flat=True
+        )
+    )
+    hidden = hidden_page_paths(None, paths)
+    for anchor in site_links:
+        path = urlsplit(anchor["href"]).path
+        if path in hidden:
+            problems.append(f"“{anchor.get_text()}” links to {path}, a page that is not published")
+        elif root + path.lstrip("/") not in pages and not path.startswith(_SITE_LISTINGS):
+            problems.append(f"“{anchor.get_text()}” links to {path}, where the site has no page")
+    for anchor in soup.find_all("a", href=_RELATIVE_HREF_VALUE):
+        problems.append(
+            f"“{anchor.get_text()}” has a relative address ({anchor['href']}), which leads"
+            " nowhere on the site"
+        )
+    return problems
+
+
+def _as_page_path(path: str) -> str:
+    """“/glossary” → “/glossary/”, as the site answers it; a file's path stays as it is."""
+    last = path.rsplit("/", 1)[-1]
+    return path if path.endswith("/") or "." in last else path + "/"
+
+
 def image_representation(image, alt: str = "") -> dict | None:
     """An image as the theme needs it for srcset: renditions at several widths (WebP),
     never wider than the original, plus the original's size."""
