@@ -201,8 +201,21 @@ class Services:
             process.wait(20)
 
 
+@pytest.fixture(scope="session")
+def collected_static(tmp_path_factory) -> Path:
+    """The static files, collected once for every topology test, as a deploy does."""
+    root = tmp_path_factory.mktemp("static")
+    subprocess.run(
+        [sys.executable, "manage.py", "collectstatic", "--noinput", "-v0"],
+        cwd=REPO,
+        env=production_env(root, STATIC_ROOT=str(root)),
+        check=True,
+    )
+    return root
+
+
 @pytest.fixture
-def topology(live_server, published_sample, settings, tmp_path):
+def topology(live_server, published_sample, collected_static, settings, tmp_path):
     """CMS (gunicorn), two build workers, preview (gunicorn) and nginx, on free ports."""
     if not Path(NGINX).exists():
         pytest.skip("nginx is not installed (apt-get install nginx-light; .ci/run does this)")
@@ -218,14 +231,9 @@ def topology(live_server, published_sample, settings, tmp_path):
         SITE_PUBLIC_DIR=str(public),
         PREVIEW_URL=f"http://127.0.0.1:{preview_port}/",
         BUILD_WEBHOOK_SECRET=SECRET,
+        STATIC_ROOT=str(collected_static),
     )
     settings.SITE_PUBLIC_DIR, settings.PUBLIC_SITE_URL = public, web
-    subprocess.run(
-        [sys.executable, "manage.py", "collectstatic", "--noinput", "-v0"],
-        cwd=REPO,
-        env=env,
-        check=True,
-    )
     services = Services(tmp_path)
     services.start(
         "cms",
