@@ -39,3 +39,19 @@ def in_a_thread(function, *args):
 
     with ThreadPoolExecutor(1) as pool:
         return pool.submit(run).result()
+
+
+def add_block(page, stream: str, block: str) -> None:
+    """Add a `block` to the StreamField at `stream`. The block menu can miss a click made while
+    the form is still busy (a new block setting up, an autosave), so open it again if needed."""
+    from playwright.sync_api import TimeoutError as PlaywrightTimeout
+
+    for attempt in range(5):
+        page.locator(f"{stream} .c-sf-add-button").first.click()
+        try:
+            page.get_by_role("option", name=block).click(timeout=4_000)
+            return
+        except PlaywrightTimeout:
+            page.keyboard.press("Escape")
+            if attempt == 4:
+                raise

@@ -9,7 +9,7 @@ import pytest
 from playwright.sync_api import expect
 
 from site_builder.serve import make_server
-from tests.browser import EDITOR, PASSPHRASE, in_a_thread, log_in
+from tests.browser import EDITOR, PASSPHRASE, add_block, in_a_thread, log_in
 from tests.conftest import SITE_URL
 
 
@@ -292,12 +292,10 @@ def test_an_editor_is_told_what_a_solution_needs_and_publishes_it_once_fixed(
     page.screenshot(path=str(tmp_path / "refused.png"), full_page=True)
 
     page.locator("#id_summary").fill("Underwater meadows that store carbon in their roots.")
-    page.get_by_role("button", name="Insert a block").first.click()
-    page.get_by_role("option", name="Section").click()
+    add_block(page, "[data-contentpath='body']", "Section")
     page.get_by_label("Heading*").fill("Overview")
+    add_block(page, "[data-contentpath='content']", "Paragraph")
     section = page.locator("[data-contentpath='content']").first
-    section.get_by_role("button", name="Insert a block").first.click()
-    page.get_by_role("option", name="Paragraph").last.click()  # the menu opened last
     section.locator("[contenteditable=true]").first.click()
     page.keyboard.type("Seagrass stores carbon in the seabed for centuries.")
     # Draftail writes the text into the form a moment later

@@ -20,7 +20,7 @@ from wagtail.contrib.redirects.models import Redirect
 from cms.publishing.models import Build
 from cms.solutions.models import Organisation, SolutionPage
 from site_builder.serve import SECURITY_HEADERS
-from tests.browser import EDITOR, PASSPHRASE, log_in
+from tests.browser import EDITOR, PASSPHRASE, add_block, log_in
 from tests.builds import SECRET, database_url, settled, wait_for, webhook_headers
 
 REPO = Path(__file__).resolve().parent.parent
@@ -424,22 +424,6 @@ FIELD_ERRORS = """() => [...document.querySelectorAll('.error-message, .help-cri
         path.unshift(f.dataset.contentpath);
     return `${path.join('.') || 'page'}: ${e.innerText.trim()}`;
 })"""
-
-
-def add_block(page, stream: str, block: str) -> None:
-    """Add a `block` to the StreamField at `stream`. The block menu can miss a click made while
-    the form is still busy (a new block setting up, an autosave), so open it again if needed."""
-    from playwright.sync_api import TimeoutError as PlaywrightTimeout
-
-    for attempt in range(5):
-        page.locator(f"{stream} .c-sf-add-button").first.click()
-        try:
-            page.get_by_role("option", name=block).click(timeout=4_000)
-            return
-        except PlaywrightTimeout:
-            page.keyboard.press("Escape")
-            if attempt == 4:
-                raise
 
 
 def test_editor_to_reader_in_a_real_browser(topology, editor, browser_page, tmp_path):
