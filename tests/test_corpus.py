@@ -32,6 +32,10 @@ def test_whole_corpus_imports(imported_corpus):
     in_two = [p for p in SolutionPage.objects.all() if p.sector_links.count() == 2]
     assert len(in_two) == 30  # Indigenous Peoples’ Forest Tenure: also listed by a malformed link
     assert Organisation.objects.filter(abbreviation="IRENA").count() == 1
+    # image credits are the covers' credits, never a page's summary
+    assert not SolutionPage.objects.filter(summary__istartswith="image from").exists()
+    retrofitting = SolutionPage.objects.get(slug="building-retrofitting")
+    assert "Bloomberg Green" in retrofitting.cover_caption
     # the corpus's two malformed sector links name their solution by its title
     broken = ImportNote.objects.filter(kind="broken_link", target__startswith="../solution-")
     assert broken.count() == 0

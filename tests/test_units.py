@@ -2,6 +2,7 @@
 heuristics, the URL policy, the image check, the release's link checker, the redirect paths
 and the webhook secret check. No database, no server."""
 
+import shutil
 from pathlib import Path
 
 import pytest
@@ -14,6 +15,7 @@ from content_export.images import image_extension
 from content_export.richtext import clean_html, safe_url
 from site_builder.checks import check_page
 from site_builder.redirects import paths_of
+from tests.conftest import REPO
 
 DEMO = """---
 title: Demo Solution
@@ -192,3 +194,27 @@ def test_a_solution_names_its_main_sector_first_whatever_the_order_of_its_links(
     _link_sectors(SiteContent(Path("."), {}, [*sectors, solution], by_type, [], []))
     assert [s["title"] for s in solution["sector_pages"]] == ["Electricity", "Buildings"]
     assert all(sector["solutions"] == [solution] for sector in sectors)
+
+
+def test_an_image_credit_after_a_callout_is_the_covers_credit_not_the_summary(tmp_path):
+    """As in the handbook's “Building Retrofitting”: cover, a callout, then the credit."""
+    (tmp_path / "img").mkdir()
+    shutil.copy(REPO / "sample_content" / "img" / "cover-crops.jpg", tmp_path / "img")
+    text = """---
+title: Demo Solution
+---
+
+![Cover Image](img/cover-crops.jpg)
+
+!!! info "Help us track this Solution"
+    This a sample page
+
+_Image from [Bloomberg Green](https://example.org/retrofit)_
+
+## Overview
+
+Retrofitting makes an existing building use less energy.
+"""
+    page = _page(tmp_path, text)
+    assert page.cover_caption.startswith("Image from <a href=")
+    assert page.summary == "Retrofitting makes an existing building use less energy."

@@ -274,6 +274,8 @@ class _HtmlWalker:
                 self.caption(_inner(element))
         elif first == "em" and self.previous_is_media() and len(children) <= 3:
             self.caption(_inner(children[0]) if len(children) == 1 else _inner(element))
+        elif first == "em" and len(children) == 1 and self.is_cover_credit(element.get_text()):
+            self.page.cover_caption = _inner(children[0])
         elif _has_words(element.get_text()):
             self.add(Node("paragraph", {"html": _inner(element)}))
         # a paragraph of bare punctuation (MkDocs placeholders such as " -") carries nothing
@@ -284,6 +286,16 @@ class _HtmlWalker:
                 self.section is None and self.page.cover is not None and not self.page.cover_caption
             )
         return self.previous.type in ("figure", "video") and not self.previous.data.get("caption")
+
+    def is_cover_credit(self, text: str) -> bool:
+        """“_Image from …_” before the first section, with a callout between it and the cover:
+        the cover's credit, not the page's first words."""
+        return (
+            self.section is None
+            and self.page.cover is not None
+            and not self.page.cover_caption
+            and _CREDIT.match(text.strip()) is not None
+        )
 
     def caption(self, html: str) -> None:
         if self.previous is None:
@@ -356,6 +368,9 @@ class _HtmlWalker:
         header = [_inner(cell) for cell in rows[0].find_all(["th", "td"])] if rows else []
         body = [[_inner(cell) for cell in row.find_all(["th", "td"])] for row in rows[1:]]
         self.add(Node("table", {"caption": "", "header": header, "rows": body}))
+
+
+_CREDIT = re.compile(r"(image|photo|picture|illustration)s?\b|credit", re.IGNORECASE)
 
 
 def _has_words(text: str) -> bool:
