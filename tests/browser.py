@@ -55,3 +55,12 @@ def add_block(page, stream: str, block: str) -> None:
             page.keyboard.press("Escape")
             if attempt == 4:
                 raise
+
+
+def open_editor(page, cms_url: str, page_id: int, timeout: float = 20_000) -> str:
+    """Sign in and open the page's editor; return its address."""
+    page.set_default_timeout(timeout)
+    log_in(page, cms_url)
+    url = f"{cms_url}/admin/pages/{page_id}/edit/"
+    page.goto(url)
+    return url

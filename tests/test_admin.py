@@ -303,7 +303,8 @@ def test_links_that_would_lead_readers_nowhere_are_flagged_before_publishing(
         f'<p>See <a linktype="page" id="{hidden.pk}">the bikes</a>,'
         ' <a href="/solutions/no-such-page/">a typo</a>,'
         ' <a href="/organisations/">the organisations</a>'
-        ' and <a href="/solutions/electric-buses/">the buses</a>.</p>'
+        ' and <a href="/solutions/electric-buses/">the buses</a>'
+        ' (<a href="/solutions/electric-buses">the buses, without the slash</a>).</p>'
     )
     section = {**OVERVIEW, "content": streamfield([("paragraph", rich_text(links))])}
     form = new_solution_form(

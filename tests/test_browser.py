@@ -9,7 +9,7 @@ import pytest
 from playwright.sync_api import expect
 
 from site_builder.serve import make_server
-from tests.browser import EDITOR, PASSPHRASE, add_block, in_a_thread, log_in
+from tests.browser import EDITOR, PASSPHRASE, add_block, in_a_thread, log_in, open_editor
 from tests.conftest import SITE_URL
 
 
@@ -380,9 +380,7 @@ def test_an_editor_adds_a_new_source_from_inside_the_chooser(
     live_server, cargo_bikes_id, browser_page
 ):
     page = browser_page
-    page.set_default_timeout(20_000)
-    log_in(page, live_server.url)
-    page.goto(f"{live_server.url}/admin/pages/{cargo_bikes_id}/edit/")
+    open_editor(page, live_server.url, cargo_bikes_id)
     page.get_by_role("tab", name="Evidence").click()
     page.get_by_role("button", name="Add reference").click()
     page.locator("[id$='references-FORMS'] [data-chooser-action-choose]").last.click()
@@ -417,9 +415,7 @@ def test_the_accessibility_checker_reads_the_preview_and_flags_a_poor_alt_text(
     """Wagtail's checks (accessibility, words, readability) look at the page as the theme
     draws it: a cover image described by its file name is reported before publishing."""
     page = browser_page
-    page.set_default_timeout(30_000)
-    log_in(page, live_server.url)
-    page.goto(f"{live_server.url}/admin/pages/{cover_crops_id}/edit/")
+    open_editor(page, live_server.url, cover_crops_id, timeout=30_000)
     page.get_by_label("Cover image alternative text").fill("cover_crops_2024.jpg")
     page.get_by_role("button", name="Toggle checks").click()
     checks = page.locator("[data-side-panel='checks']")
@@ -434,9 +430,7 @@ def test_a_title_shows_its_length_limit_and_a_cut_paste_is_told(
     live_server, cargo_bikes_id, browser_page
 ):
     page = browser_page
-    page.set_default_timeout(20_000)
-    log_in(page, live_server.url)
-    page.goto(f"{live_server.url}/admin/pages/{cargo_bikes_id}/edit/")
+    open_editor(page, live_server.url, cargo_bikes_id)
     title = page.locator("#id_title")
     counter = page.locator("#id_title-character-count")
     expect(counter).to_have_text("32 of 255 characters.")  # “Cargo Bikes for Urban Deliveries”
@@ -457,10 +451,7 @@ def test_enter_in_the_tags_field_adds_the_tag_and_does_not_submit(
     live_server, cargo_bikes_id, browser_page
 ):
     page = browser_page
-    page.set_default_timeout(20_000)
-    log_in(page, live_server.url)
-    edit_url = f"{live_server.url}/admin/pages/{cargo_bikes_id}/edit/"
-    page.goto(edit_url)
+    open_editor(page, live_server.url, cargo_bikes_id)
     page.get_by_role("tab", name="Taxonomy").click()
     tags = page.locator("[data-contentpath='tags'] .tagit input[type=text]")
     tags.click()

@@ -141,19 +141,16 @@ def links_readers_cannot_follow(db_html: str) -> list[str]:
             target = f"“{titles[pk]}”, which is not published" if pk in titles else "a deleted page"
             problems.append(f"“{anchor.get_text()}” links to {target}")
     site_links = soup.find_all("a", href=_SITE_PATH_VALUE)
-    paths = {urlsplit(anchor["href"]).path for anchor in site_links}
     root = _site_root(None)
-    pages = set(
-        Page.objects.filter(url_path__in={root + p.lstrip("/") for p in paths}).values_list(
-            "url_path", flat=True
-        )
-    )
-    hidden = hidden_page_paths(None, paths)
+    tree_paths = {root + _as_page_path(urlsplit(a["href"]).path).lstrip("/") for a in site_links}
+    pages = dict(Page.objects.filter(url_path__in=tree_paths).values_list("url_path", "pk"))
+    shown = public_urls(None, pages.values())
     for anchor in site_links:
-        path = urlsplit(anchor["href"]).path
-        if path in hidden:
+        path = _as_page_path(urlsplit(anchor["href"]).path)
+        pk = pages.get(root + path.lstrip("/"))
+        if pk is not None and pk not in shown:
             problems.append(f"“{anchor.get_text()}” links to {path}, a page that is not published")
-        elif root + path.lstrip("/") not in pages and not path.startswith(_SITE_LISTINGS):
+        elif pk is None and not path.startswith(_SITE_LISTINGS):
             problems.append(f"“{anchor.get_text()}” links to {path}, where the site has no page")
     for anchor in soup.find_all("a", href=_RELATIVE_HREF_VALUE):
         problems.append(
