@@ -68,6 +68,29 @@ def test_editors_manage_organisations_and_see_how_many_pages_use_each(editor_cli
     assert sources.status_code == 200  # sorted by use
 
 
+def test_a_publish_keeps_the_usage_counts_exact(db):
+    """A page is indexed once per save (not again for each of its rows): what it names is
+    counted with the rows' own ids, and a mention taken out is no longer counted."""
+    from wagtail.models import ReferenceIndex
+
+    from cms.solutions.models import Organisation, OrganisationMention
+    from tests.builds import publish
+
+    assert run_import(SEED)[0] == 0
+    page = SolutionPage.objects.get(slug="high-efficiency-heat-pumps")
+    ember = Organisation.objects.create(name="Ember")
+    mentions = [*page.organisation_mentions.all(), OrganisationMention(organisation=ember)]
+    publish(page, organisation_mentions=mentions)
+    mention = OrganisationMention.objects.get(page=page, organisation=ember)
+    references = ReferenceIndex.get_references_to(ember)
+    assert [(r.object_id, r.content_path) for r in references] == [
+        (str(page.pk), f"organisation_mentions.{mention.pk}.organisation")
+    ]
+    publish(page, organisation_mentions=mentions[:-1])
+    assert not ReferenceIndex.get_references_to(ember).exists()
+    assert ReferenceIndex.get_references_to(mentions[0].organisation).count() == 1
+
+
 OVERVIEW = {
     "key": "overview",
     "heading": "Overview",

@@ -214,9 +214,9 @@ def collected_static(tmp_path_factory) -> Path:
     return root
 
 
-@pytest.fixture
-def topology(live_server, published_sample, collected_static, settings, tmp_path):
-    """CMS (gunicorn), two build workers, preview (gunicorn) and nginx, on free ports."""
+def start_topology(tmp_path: Path, media_root, static_root: Path, settings, builds: bool):
+    """The CMS (gunicorn) and nginx on free ports; with `builds`, also two build workers,
+    the preview (gunicorn) and the release follower, as docker-compose.yml runs them."""
     if not Path(NGINX).exists():
         pytest.skip("nginx is not installed (apt-get install nginx-light; .ci/run does this)")
     cms_port, web_port, preview_port = free_port(), free_port(), free_port()
@@ -225,13 +225,13 @@ def topology(live_server, published_sample, collected_static, settings, tmp_path
     env = production_env(
         tmp_path,
         DATABASE_URL=database_url(),
-        MEDIA_ROOT=str(settings.MEDIA_ROOT),
+        MEDIA_ROOT=str(media_root),
         PUBLIC_SITE_URL=web,
         BUILD_API_URL=f"{cms}/api/v2/",
         SITE_PUBLIC_DIR=str(public),
         PREVIEW_URL=f"http://127.0.0.1:{preview_port}/",
         BUILD_WEBHOOK_SECRET=SECRET,
-        STATIC_ROOT=str(collected_static),
+        STATIC_ROOT=str(static_root),
     )
     settings.SITE_PUBLIC_DIR, settings.PUBLIC_SITE_URL = public, web
     services = Services(tmp_path)
@@ -240,33 +240,34 @@ def topology(live_server, published_sample, collected_static, settings, tmp_path
         [sys.executable, "-m", "gunicorn", "cms.wsgi", "-b", f"127.0.0.1:{cms_port}", "-w", "2"],
         env,
     )
-    for number in (1, 2):
-        services.start(f"worker{number}", [sys.executable, "manage.py", "build_worker"], env)
-    preview_env = {**env, "PREVIEW_API_URL": f"{cms}/api/v2/", "PUBLIC_DIR": str(public)}
-    services.start(
-        "preview",
-        [
-            sys.executable,
-            "-m",
-            "gunicorn",
-            "site_builder.preview:application()",
-            "-b",
-            f"127.0.0.1:{preview_port}",
-        ],
-        preview_env,
-    )
     web_config = nginx_config(tmp_path, web_port, public / "current")
     services.start("web", [NGINX, "-c", str(web_config), "-g", "daemon off;"])
-    services.start(  # reloads nginx when a release goes live, as in the compose setup
-        "follow-releases",
-        ["sh", str(REPO / "deploy" / "follow-releases.sh"), "--foreground"],
-        {
-            **os.environ,
-            "SITE_ROOT": str(public / "current"),
-            "NGINX_CONF": str(web_config),
-            "PATH": f"{Path(NGINX).parent}:{os.environ['PATH']}",
-        },
-    )
+    if builds:
+        for number in (1, 2):
+            services.start(f"worker{number}", [sys.executable, "manage.py", "build_worker"], env)
+        preview_env = {**env, "PREVIEW_API_URL": f"{cms}/api/v2/", "PUBLIC_DIR": str(public)}
+        services.start(
+            "preview",
+            [
+                sys.executable,
+                "-m",
+                "gunicorn",
+                "site_builder.preview:application()",
+                "-b",
+                f"127.0.0.1:{preview_port}",
+            ],
+            preview_env,
+        )
+        services.start(  # reloads nginx when a release goes live, as in the compose setup
+            "follow-releases",
+            ["sh", str(REPO / "deploy" / "follow-releases.sh"), "--foreground"],
+            {
+                **os.environ,
+                "SITE_ROOT": str(public / "current"),
+                "NGINX_CONF": str(web_config),
+                "PATH": f"{Path(NGINX).parent}:{os.environ['PATH']}",
+            },
+        )
     try:
         wait_for(lambda: _answers(f"{cms}/healthz/"), 60, "the CMS")
         yield {
@@ -278,6 +279,18 @@ def topology(live_server, published_sample, collected_static, settings, tmp_path
         }
     finally:
         services.stop()
+
+
+@pytest.fixture
+def topology(live_server, published_sample, collected_static, settings, tmp_path):
+    """Everything production runs: CMS, two build workers, preview and nginx."""
+    yield from start_topology(tmp_path, settings.MEDIA_ROOT, collected_static, settings, True)
+
+
+@pytest.fixture
+def cms_behind_nginx(published_sample, collected_static, settings, tmp_path):
+    """Only the CMS (gunicorn, production settings) and nginx: for what builds do not touch."""
+    yield from start_topology(tmp_path, settings.MEDIA_ROOT, collected_static, settings, False)
 
 
 def _answers(url: str) -> bool:
@@ -530,7 +543,7 @@ def test_editor_to_reader_in_a_real_browser(topology, editor, browser_page, tmp_
 
 
 def test_private_files_are_refused_at_their_media_urls_and_served_to_who_may_see_them(
-    topology, editor
+    cms_behind_nginx, editor
 ):
     """A document and an image in a collection restricted to signed-in people: refused at
     /media/ by the CMS (production settings, gunicorn) and by nginx; the document through
@@ -541,7 +554,7 @@ def test_private_files_are_refused_at_their_media_urls_and_served_to_who_may_see
     from wagtail.images import get_image_model
     from wagtail.models import Collection, CollectionViewRestriction
 
-    cms, web = topology["cms"], topology["web"]
+    cms, web = cms_behind_nginx["cms"], cms_behind_nginx["web"]
     members = Collection.get_first_root_node().add_child(name="Members only")
     CollectionViewRestriction.objects.create(
         collection=members, restriction_type=CollectionViewRestriction.LOGIN
