@@ -12,7 +12,7 @@ from urllib.parse import urlsplit
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError
 
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
 
 # A path on the public site: no "." or ".." segment, nothing a web server or its
 # configuration would read as syntax (quotes, "$", braces, ";", backslashes, whitespace).
@@ -97,7 +97,6 @@ class PageRef(Model):
 
 class SectorRef(PageRef):
     is_primary: bool
-    position: int
 
 
 class Source(Model):
@@ -185,6 +184,7 @@ class HandbookPage(BasePage):
 class SectorPage(HandbookPage):
     icon: str
     metrics: list[Metric]
+    solution_order: list[int]  # solution ids, in the order the sector's editor gave
 
 
 class SolutionPage(HandbookPage):

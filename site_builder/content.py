@@ -228,8 +228,8 @@ def key_figure(metrics: list[dict]) -> dict | None:
 
 
 def _link_sectors(content: SiteContent) -> None:
-    """Each sector lists its solutions in the sector's own order (the editor's), then by
-    title; each solution names its main sector first."""
+    """Each sector lists its solutions in the sector's own order (its editor's), then the
+    others by title; each solution names its main sector first."""
     sectors = {sector["id"]: sector for sector in content.sectors}
     for sector in sectors.values():
         sector["solutions"] = []
@@ -238,12 +238,12 @@ def _link_sectors(content: SiteContent) -> None:
         # the main sector first (a solution is named under it), then the others as linked
         for ref in sorted(solution.get("sectors", []), key=lambda ref: not ref.get("is_primary")):
             sector = sectors.get(ref["id"])
-            if sector is None:
-                continue
-            solution["sector_pages"].append(sector)
-            sector["solutions"].append((ref["position"], solution))
+            if sector is not None:
+                solution["sector_pages"].append(sector)
+                sector["solutions"].append(solution)
     for sector in sectors.values():  # solutions come sorted by title: a stable sort keeps it
-        sector["solutions"] = [s for _, s in sorted(sector["solutions"], key=lambda t: t[0])]
+        order = {solution_id: n for n, solution_id in enumerate(sector.get("solution_order", []))}
+        sector["solutions"].sort(key=lambda solution: order.get(solution["id"], len(order)))
 
 
 def _redirects(redirects: list[dict], content: SiteContent) -> dict[str, Redirect]:

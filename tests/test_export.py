@@ -258,9 +258,7 @@ def test_unexpected_page_fields_name_the_page_and_the_field(api_url, tmp_path):
     broken_missing = {**page}
     del broken_missing["summary"]
     broken_type = json.loads(json.dumps(page))
-    broken_type["sectors"] = [
-        {"id": 1, "title": "X", "url": "/x/", "is_primary": "maybe", "position": 0}
-    ]
+    broken_type["sectors"] = [{"id": 1, "title": "X", "url": "/x/", "is_primary": "maybe"}]
     broken_block = json.loads(json.dumps(page))
     broken_block["body"].append({"type": "marquee", "value": "<marquee>"})
 

@@ -30,7 +30,9 @@ PHASES = [Phase.explicit, Phase.reuse, Phase.generate, Phase.target]  # shrinkin
 SOLUTION, SECTOR = "solutions.SolutionPage", "solutions.SectorPage"
 TEXT = st.text(alphabet="abcdefgh &'<É", min_size=1, max_size=12).filter(str.strip)
 CHANGE = st.tuples(
-    st.sampled_from(["title", "summary", "unpublish", "add", "sector", "organisation", "slug"]),
+    st.sampled_from(
+        ["title", "summary", "unpublish", "add", "sector", "order", "organisation", "slug"]
+    ),
     st.integers(0, 10_000),  # which page (or organisation)
     TEXT,
     st.booleans(),  # whether the worker had time to copy the live release first
@@ -95,11 +97,17 @@ class Content:
                 {
                     "id": sector["id"],
                     "is_primary": True,
-                    "position": number % 3,
                     "title": sector["title"],
                     "url": sector["meta"]["url_path"],
                 }
             ]
+        elif change == "order":  # a sector's editor turns its list of solutions around
+            sectors = self.documents(SECTOR)
+            sector = sectors[number % len(sectors)]
+            listed = [s["id"] for s in solutions if sector["id"] in {r["id"] for r in s["sectors"]}]
+            sector["solution_order"] = listed[::-1]
+            self.save(sector)
+            return
         elif change == "organisation":
             named = [m for d in solutions for m in d["organisations"]]
             if not named:

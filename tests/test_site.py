@@ -489,3 +489,28 @@ def test_upkeep_runs_in_a_helper_process_and_leaves_the_worker_without_threads(s
     upkeep.after_release()
     wait_for(lambda: (tmp_path / "marked").exists(), 10, "the job in a new helper")
     assert forks == ["fork", "fork"]
+
+
+def test_a_sector_lists_its_solutions_in_the_order_its_editor_gives(api_url, client, tmp_path):
+    from django.contrib.auth.models import Group, User
+
+    from cms.solutions.models import SectorPage, SectorSolution
+
+    sector = SectorPage.objects.get(slug="buildings")
+    listed = [item.solution for item in sector.ordered_solutions.all()]
+    assert len(listed) >= 2  # as the sector's source lists them
+    editor = User.objects.create_user("editor", password="correct horse battery")
+    editor.groups.add(Group.objects.get(name="Editors"))
+    client.force_login(editor)
+    editing = BeautifulSoup(client.get(f"/admin/pages/{sector.pk}/edit/").content, "html.parser")
+    assert "Order of the solutions" in editing.get_text()
+    assert "filed under this sector but not in this list come after" in editing.get_text()
+
+    draft = sector.get_latest_revision_as_object()
+    draft.ordered_solutions = [SectorSolution(solution=page) for page in reversed(listed)]
+    draft.save_revision(user=editor).publish()
+    snapshot, public = tmp_path / "snapshot", tmp_path / "public"
+    export(api_url, snapshot)
+    build(snapshot, public, site_url=SITE)
+    shown = [a.get_text() for a in _html(public, "/sectors/buildings/").select(".cards h3 a")]
+    assert shown == [page.title for page in reversed(listed)]

@@ -178,22 +178,24 @@ def test_webhook_secrets_are_checked(secret, problem):
     assert found == problem if problem is None else problem in found
 
 
-def test_a_solution_names_its_main_sector_first_whatever_the_order_of_its_links():
+def test_a_solution_names_its_main_sector_first_and_a_sector_lists_in_its_own_order():
     from site_builder.content import SiteContent, _link_sectors
 
     sectors = [
-        {"id": number, "title": title, "type": "solutions.SectorPage"}
-        for number, title in ((1, "Buildings"), (2, "Electricity"))
+        {"id": number, "title": title, "type": "solutions.SectorPage", "solution_order": order}
+        for number, title, order in ((1, "Buildings", [5, 3]), (2, "Electricity", []))
     ]
-    links = [
-        {"id": 1, "is_primary": False, "position": 0},
-        {"id": 2, "is_primary": True, "position": 4},
+    links = [{"id": 1, "is_primary": False}, {"id": 2, "is_primary": True}]
+    solutions = [  # as the snapshot gives them: by title
+        {"id": number, "title": title, "sectors": links}
+        for number, title in ((4, "Cool roofs"), (3, "Heat pumps"), (5, "Insulation"))
     ]
-    solution = {"id": 3, "title": "Heat pumps", "sectors": links}
-    by_type = {"solutions.SectorPage": sectors, "solutions.SolutionPage": [solution]}
-    _link_sectors(SiteContent(Path("."), {}, [*sectors, solution], by_type, [], []))
-    assert [s["title"] for s in solution["sector_pages"]] == ["Electricity", "Buildings"]
-    assert all(sector["solutions"] == [solution] for sector in sectors)
+    by_type = {"solutions.SectorPage": sectors, "solutions.SolutionPage": solutions}
+    _link_sectors(SiteContent(Path("."), {}, [*sectors, *solutions], by_type, [], []))
+    assert [s["title"] for s in solutions[1]["sector_pages"]] == ["Electricity", "Buildings"]
+    # the sector's own order first, then the others by title
+    assert [s["id"] for s in sectors[0]["solutions"]] == [5, 3, 4]
+    assert [s["id"] for s in sectors[1]["solutions"]] == [4, 3, 5]
 
 
 def test_an_image_credit_after_a_callout_is_the_covers_credit_not_the_summary(tmp_path):

@@ -30,6 +30,7 @@ from cms.solutions.models import (
     OrganisationMention,
     SectorMetric,
     SectorPage,
+    SectorSolution,
     SolutionPage,
     SolutionSectorLink,
 )
@@ -172,13 +173,14 @@ class _PageWriter:
             page.editorial_status = "ai_draft"
         for line, message in self.source.notices:
             self.note("missing_image", line, "", message)
-        listed_solutions: dict[int, int] = {}
+        listed_solutions: list[int] = []
         if isinstance(page, SolutionPage):
             self.solution_fields(page)
             page.sector_links = self.sector_plan.links_of(page)
         else:
             self.sector_fields(page)
             listed_solutions = self.listed_solutions()
+            page.ordered_solutions = [SectorSolution(solution_id=pk) for pk in listed_solutions]
         revision = page.save_revision(log_action=True, clean=True)
         if self.options.publish:
             revision.publish()
@@ -195,7 +197,7 @@ class _PageWriter:
             ) | set(listed_solutions):
                 solution = SolutionPage.objects.get(pk=page_id)
                 if _set_sector_link(
-                    solution, live_page, listed_solutions.get(page_id), self.options.publish
+                    solution, live_page, page_id in listed_solutions, self.options.publish
                 ):
                     self.changed_pages.add(page_id)
         return live_page
@@ -231,14 +233,14 @@ class _PageWriter:
             for m in self.source.metrics
         ]
 
-    def listed_solutions(self) -> dict[int, int]:
-        """The sector's list of solution links: solution page id → position in the list."""
-        listed: dict[int, int] = {}
-        for position, link in enumerate(self.source.solution_links):
+    def listed_solutions(self) -> list[int]:
+        """The ids of the solutions the sector's page lists, in its order."""
+        listed: dict[int, None] = {}
+        for link in self.source.solution_links:
             target = self.resolve(link.href, link.line, link.text)
             if isinstance(target, SolutionPage):
-                listed.setdefault(target.pk, position)
-        return listed
+                listed[target.pk] = None
+        return list(listed)
 
     # --- blocks ---------------------------------------------------------------------
     def block(self, node: Node) -> dict:
@@ -392,38 +394,34 @@ class _PageWriter:
 
 
 def _set_sector_link(
-    solution: SolutionPage, sector: SectorPage, position: int | None, publish: bool
+    solution: SolutionPage, sector: SectorPage, listed: bool, publish: bool
 ) -> bool:
-    """Add, move or drop one solution's link to a sector, as a new revision of the solution;
+    """Add or drop one solution's link to a sector, as a new revision of the solution;
     False if the link is already as asked. An editor's unpublished draft is never published
     by an import."""
     had_draft = solution.has_unpublished_changes and solution.live
     draft = solution.get_latest_revision_as_object()
     current = list(draft.sector_links.all())
-    link = next((link for link in current if link.sector_id == sector.pk), None)
-    if (link.position_in_sector if link else None) == position and (
-        position is None or any(link.is_primary for link in current)
-    ):
+    linked = any(link.sector_id == sector.pk for link in current)
+    if linked == listed and (not listed or any(link.is_primary for link in current)):
         return False
-    draft.sector_links = _relinked(current, sector.pk, position)
+    draft.sector_links = _relinked(current, sector.pk, listed)
     revision = draft.save_revision(log_action=True)
     if publish and not had_draft:
         revision.publish()
     return True
 
 
-def _relinked(links: list, sector_id: int, position: int | None) -> list:
-    """A solution's sector links with its link to `sector_id` moved to the end (at `position`
-    in that sector's list) or dropped (None); exactly one link stays the main one."""
-    links = [link for link in links if link.sector_id != sector_id]
-    if position is not None:
-        main = not any(link.is_primary for link in links)
-        links.append(
-            SolutionSectorLink(sector_id=sector_id, position_in_sector=position, is_primary=main)
-        )
-    if links and not any(link.is_primary for link in links):
-        links[0].is_primary = True
-    return links
+def _relinked(links: list, sector_id: int, listed: bool) -> list:
+    """A solution's sector links with its link to `sector_id` kept or added (`listed`) or
+    dropped; exactly one link stays the main one."""
+    kept = [link for link in links if link.sector_id != sector_id or listed]
+    if listed and not any(link.sector_id == sector_id for link in kept):
+        main = not any(link.is_primary for link in kept)
+        kept.append(SolutionSectorLink(sector_id=sector_id, is_primary=main))
+    if kept and not any(link.is_primary for link in kept):
+        kept[0].is_primary = True
+    return kept
 
 
 class SectorPlan:
@@ -434,24 +432,23 @@ class SectorPlan:
     def __init__(self, sources: list[SourcePage], structure: SiteStructure):
         sectors = {p.slug: p.pk for p in SectorPage.objects.child_of(structure.sectors)}
         solutions = {p.slug: p.pk for p in SolutionPage.objects.child_of(structure.solutions)}
-        self.positions: dict[int, dict[int, int]] = {}  # sector id → {solution id: position}
+        self.listed: dict[int, set[int]] = {}  # sector id → ids of the solutions it lists
         for source in sources:
             if source.kind != "sector" or source.slug not in sectors:
                 continue
-            listed = self.positions.setdefault(sectors[source.slug], {})
-            for position, link in enumerate(source.solution_links):
+            listed = self.listed.setdefault(sectors[source.slug], set())
+            for link in source.solution_links:
                 slugs = solution_slugs(source, link.href, link.text)
                 slug = next((slug for slug in slugs if slug in solutions), None)
                 if slug is not None:
-                    listed.setdefault(solutions[slug], position)
+                    listed.add(solutions[slug])
 
     def links_of(self, solution: SolutionPage) -> list:
         links = list(solution.sector_links.all())
-        for sector_id, listed in self.positions.items():  # in the order the sectors import
-            position = listed.get(solution.pk)
+        for sector_id, listed in self.listed.items():  # in the order the sectors import
             known = any(link.sector_id == sector_id for link in links)
-            if position is not None or known:
-                links = _relinked(links, sector_id, position)
+            if solution.pk in listed or known:
+                links = _relinked(links, sector_id, solution.pk in listed)
         return links
 
 

@@ -36,9 +36,15 @@ class SectorLinksField(Field):
                 [link.sector],
                 self.context,
                 is_primary=link.is_primary,
-                position=link.position_in_sector,
             )
         return references
+
+
+class SolutionOrderField(Field):
+    """The ids of the solutions in the order the sector's editor gave them."""
+
+    def to_representation(self, ordered):
+        return [item.solution_id for item in ordered.all()]
 
 
 class RelatedSolutionsField(Field):

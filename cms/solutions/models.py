@@ -35,6 +35,7 @@ from cms.solutions.api_fields import (
     ReferencesField,
     RelatedSolutionsField,
     SectorLinksField,
+    SolutionOrderField,
     TagNamesField,
 )
 
@@ -355,23 +356,31 @@ class SectorPage(HandbookPage):
         FieldPanel("icon"),
         FieldPanel("body"),
     ]
+    solutions_panels = [
+        InlinePanel(
+            "ordered_solutions",
+            heading="Order of the solutions",
+            label="Solution",
+            help_text=(
+                "The sector's page lists its solutions in this order; drag them to change it. "
+                "Solutions filed under this sector but not in this list come after, A to Z. "
+                "To file a solution under this sector, add the sector on the solution's "
+                "Taxonomy tab."
+            ),
+        )
+    ]
     evidence_panels = [InlinePanel("metrics", heading="Metrics", label="Metric")]
     api_fields = [
         *HandbookPage.api_fields,
         APIField("icon"),
         APIField("metrics", serializer=MetricsField()),
+        APIField("solution_order", serializer=SolutionOrderField(source="ordered_solutions")),
     ]
-    edit_handler = handbook_tabs(Content=content_panels, Evidence=evidence_panels)
+    edit_handler = handbook_tabs(
+        Content=content_panels, Solutions=solutions_panels, Evidence=evidence_panels
+    )
     parent_page_types = ["solutions.SectorIndexPage"]
     subpage_types: list[str] = []
-
-    def solutions(self):
-        """Live solutions in this sector, in the order the sector lists them."""
-        return (
-            SolutionPage.objects.live()
-            .filter(sector_links__sector=self)
-            .order_by("sector_links__position_in_sector", "title")
-        )
 
 
 class SolutionPageTag(TaggedItemBase):
@@ -467,9 +476,6 @@ class SolutionSectorLink(Orderable):
         verbose_name="Main sector",
         help_text="Tick it for one sector: the solution is filed under it and it is named first.",
     )
-    position_in_sector = models.PositiveIntegerField(
-        default=0, help_text="Where the solution appears in the sector's list."
-    )
 
     panels = [FieldRowPanel([FieldPanel("sector"), FieldPanel("is_primary")])]
 
@@ -477,6 +483,18 @@ class SolutionSectorLink(Orderable):
         constraints = [
             models.UniqueConstraint(fields=["page", "sector"], name="one_link_per_sector")
         ]
+
+
+class SectorSolution(Orderable):
+    """One place in a sector's own list of its solutions: the sector's editor orders them."""
+
+    sector = ParentalKey(SectorPage, on_delete=models.CASCADE, related_name="ordered_solutions")
+    solution = models.ForeignKey(SolutionPage, on_delete=models.CASCADE, related_name="+")
+    # The sector's page shows the solution from the solution's own export: a change to a
+    # solution does not make the sector's export change (as a link to it in the text would).
+    solution.wagtail_reference_index_ignore = True
+
+    panels = [FieldPanel("solution")]
 
 
 class OrganisationMention(Orderable):
