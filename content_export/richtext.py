@@ -8,7 +8,8 @@ import re
 import nh3
 
 ALLOWED_TAGS = frozenset(
-    {"p", "a", "b", "i", "strong", "em", "code", "br", "sup", "sub", "ol", "ul", "li", "h2", "h3"}
+    {"p", "a", "b", "i", "strong", "em", "mark", "s", "code", "br", "sup", "sub"}
+    | {"ol", "ul", "li", "h2", "h3"}
 )
 # The schemes a link or source may have; otherwise only a path on the site ("/…", "#…").
 URL_SCHEMES = frozenset({"http", "https", "mailto"})

@@ -134,7 +134,16 @@ class Reference(Source):
 
 
 BlockType = Literal[
-    "section", "callout", "paragraph", "subheading", "list", "figure", "table", "quote", "video"
+    "section",
+    "callout",
+    "paragraph",
+    "subheading",
+    "list",
+    "definitions",
+    "figure",
+    "table",
+    "quote",
+    "video",
 ]
 
 

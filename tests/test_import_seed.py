@@ -2,11 +2,11 @@
 
 import re
 
-import markdown
 import pytest
 from bs4 import BeautifulSoup
 from django.conf import settings
 
+from cms.imports.markdown_source import markdown_to_html
 from cms.solutions.models import Organisation, SolutionPage
 from tests.conftest import SAMPLE_CONTENT, SEED, run_import
 
@@ -19,11 +19,11 @@ def _norm(text: str) -> str:
 
 def _reference_blocks():
     """The seed as its author meant it: as MkDocs showed it (Python-Markdown with the
-    admonition extension), except that a list written right under a paragraph is a list,
+    handbook's extensions), except that a list written right under a paragraph is a list,
     as CommonMark reads it (MkDocs left its lines as `* …` text in the paragraph)."""
     body = SEED.read_text().split("---", 2)[2]
     body = re.sub(r"(?m)^([A-Za-z][^\n]*)\n(\* |- |\d+\. )", "\\1\n\n\\2", body)
-    soup = BeautifulSoup(markdown.markdown(body, extensions=["admonition"]), "html.parser")
+    soup = BeautifulSoup(markdown_to_html(body), "html.parser")
     return soup
 
 

@@ -514,3 +514,51 @@ def test_a_sector_lists_its_solutions_in_the_order_its_editor_gives(api_url, cli
     build(snapshot, public, site_url=SITE)
     shown = [a.get_text() for a in _html(public, "/sectors/buildings/").select(".cards h3 a")]
     assert shown == [page.title for page in reversed(listed)]
+
+
+DIALECT_PAGE = Path(__file__).parent / "content" / "solution-seagrass-meadows.md"
+
+
+def test_the_handbooks_markdown_dialect_imports_edits_and_renders(api_url, tmp_path):
+    """Footnotes, definition lists, folded (???) callouts, ==marks==, ~~strike~~, tabs, task
+    lists and smart symbols, as the handbook's MkDocs site wrote them: each becomes what the
+    editor can edit and the site shows, and no page shows a raw marker."""
+    from wagtail.admin.rich_text.converters.contentstate import ContentstateConverter
+
+    from cms.solutions.blocks import INLINE_FEATURES
+    from tests.conftest import run_import
+
+    code, _, err = run_import(DIALECT_PAGE)
+    assert code == 0, err
+    page = SolutionPage.objects.get(slug="seagrass-meadows")
+    first = page.body.raw_data[0]["value"]
+    # what the editor opens keeps the marks (Draftail's own conversion, both ways)
+    converter = ContentstateConverter(features=INLINE_FEATURES)
+    stored = first if isinstance(first, str) else ""
+    assert "<mark>the fastest" in converter.to_database_format(
+        converter.from_database_format(stored)
+    )
+
+    snapshot, public = tmp_path / "snapshot", tmp_path / "public"
+    export(api_url, snapshot)
+    build(snapshot, public, site_url=SITE)
+    article = _html(public, "/solutions/seagrass-meadows/").select_one("article")
+    html, text = str(article), article.get_text(" ")
+    assert "<mark>the fastest\ncarbon sinks</mark>" in html or "<mark>the fastest carbon" in html
+    assert "<s>slow</s>" in html and "CO<sub>2</sub>" in html and "10<sup>3</sup>" in html
+    assert "©" in text and "→" in text and "<code>Ctrl+C</code>" in html
+    terms = article.select("dl.definitions dt")
+    assert [t.get_text() for t in terms] == ["Blue carbon", "Rhizome"]
+    assert "coastal and ocean ecosystems" in terms[0].find_next("dd").get_text()
+    folded = article.select_one("details.callout-note")
+    assert folded.summary.get_text() == "How a meadow grows" and "rhizomes" in folded.get_text()
+    assert article.select_one("aside.callout-warning")  # !!! stays open
+    assert "☑ Mapped in the Mediterranean" in text and "☐ Protected everywhere" in text
+    assert [h.get_text() for h in article.select("h3")][:2] == ["Planting", "Seeding"]
+    note_ref = article.select_one("sup a")
+    assert note_ref.get_text() == "1" and note_ref["href"] == "#notes"
+    notes = article.select_one("section#notes")
+    assert notes.select_one("ol li a")["href"] == "https://www.nature.com/articles/ngeo1477"
+    assert "↩" not in text
+    for marker in ("[^", "==", ":   ", "???", "!!!", "~~", "^^", "++", "===", "*["):
+        assert marker not in text, marker

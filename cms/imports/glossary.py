@@ -4,7 +4,6 @@ come in before the pages that link to them (“../glossary/#carbon-budget”).""
 
 from pathlib import Path
 
-import markdown
 from bs4 import BeautifulSoup
 from django.db import transaction
 from django.utils.text import slugify
@@ -13,7 +12,7 @@ from cms.glossary.models import GlossaryPage, GlossaryTerm
 from cms.home.site_structure import SiteStructure
 from content_export.richtext import clean_html
 
-from .markdown_source import as_wagtail_tags, decode
+from .markdown_source import as_wagtail_tags, decode, markdown_to_html
 from .source import ImportProblem
 
 GLOSSARY_FILE = "glossary.md"
@@ -34,7 +33,7 @@ def read_terms(path: Path) -> list[tuple[str, str, int]]:
     """(term, definition HTML, line) for each term heading of the file, in its order."""
     text = decode(path, path.read_bytes())
     lines = {line.strip().lstrip("#").strip(): n for n, line in enumerate(text.splitlines(), 1)}
-    html = markdown.markdown(text, extensions=["admonition", "tables", "md_in_html"])
+    html = markdown_to_html(text)
     terms = []
     for heading in BeautifulSoup(html, "html.parser").find_all(TERM_HEADINGS):
         parts = []

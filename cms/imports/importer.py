@@ -257,6 +257,13 @@ class _PageWriter:
                     "ordered": data["ordered"],
                     "items": [self.rich_text(item, inline=True) for item in data["items"]],
                 }
+            case "definitions":
+                value = {
+                    "items": [
+                        {**item, "definition": self.rich_text(item["definition"], inline=True)}
+                        for item in data["items"]
+                    ]
+                }
             case "callout":
                 value = {
                     "kind": data["kind"],

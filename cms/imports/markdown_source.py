@@ -1,8 +1,9 @@
 """Read one handbook page (MkDocs-Material Markdown) into a plain structure.
 
 No Django here: this module only understands the file. It renders the Markdown with
-Python-Markdown (as MkDocs did), then walks the HTML into sections and blocks. Line numbers
-come from scanning the source, so every problem names its file and line.
+Python-Markdown and the extensions the handbook's MkDocs site enabled (footnotes, definition
+lists, `???` details, ==marks==, tabs, task lists…), then walks the HTML into sections and
+blocks. Line numbers come from scanning the source, so every problem names its file and line.
 """
 
 import re
@@ -21,6 +22,38 @@ from .source import ImportProblem, Node, SectorMetricValue, SourceImage, SourceL
 
 KNOWN_CALLOUTS = {kind for kind, _ in CALLOUT_KINDS}
 SECTOR_SOLUTIONS_HEADING = "solutions in this sector"
+NOTES_HEADING = "Notes"  # the section that footnotes become
+
+# The Markdown dialect of the handbook (its mkdocs.yml), minus what only draws the page
+# (emoji, highlighting, maths).
+MARKDOWN_EXTENSIONS = [
+    "abbr",
+    "admonition",
+    "attr_list",
+    "def_list",
+    "footnotes",
+    "md_in_html",
+    "tables",
+    "pymdownx.betterem",
+    "pymdownx.caret",
+    "pymdownx.details",
+    "pymdownx.keys",
+    "pymdownx.mark",
+    "pymdownx.smartsymbols",
+    "pymdownx.superfences",
+    "pymdownx.tabbed",
+    "pymdownx.tasklist",
+    "pymdownx.tilde",
+]
+MARKDOWN_SETTINGS = {"pymdownx.tabbed": {"alternate_style": True}}
+
+
+def markdown_to_html(text: str) -> str:
+    """Markdown of the handbook's dialect → HTML."""
+    return markdown.markdown(
+        text, extensions=MARKDOWN_EXTENSIONS, extension_configs=MARKDOWN_SETTINGS
+    )
+
 
 _LIST_ITEM = re.compile(r"^[ \t]*(?:[*+-]|\d+[.)])[ \t]+\S")
 _ADMONITION = re.compile(r"^(!!!|\?\?\?\+?)[ \t]+([\w-]+)")
@@ -66,18 +99,20 @@ def read_page(path: Path, docs_root: Path | None = None) -> SourcePage:
         front_matter=front_matter,
         icon=str(front_matter.get("icon") or "").rsplit("/", 1)[-1],
     )
-    body_text, collapsible = _scan_source(page, body_text, body_line, docs_root or path.parent)
-    html = markdown.markdown(body_text, extensions=["admonition", "tables", "md_in_html"])
-    _HtmlWalker(page, collapsible).walk(BeautifulSoup(html, "html.parser"))
+    body_text = _scan_source(page, body_text, body_line, docs_root or path.parent)
+    _HtmlWalker(page).walk(BeautifulSoup(markdown_to_html(body_text), "html.parser"))
     page.summary = _summary(page.body)
     return page
 
 
 def as_wagtail_tags(soup: BeautifulSoup) -> BeautifulSoup:
-    """Wagtail's rich text says <b> and <i> where Markdown says <strong> and <em>."""
-    for tag, replacement in (("strong", "b"), ("em", "i")):
+    """Wagtail's rich text says <b>, <i> and <s> where Markdown says <strong>, <em> and
+    <del>; it has no <ins> (^^text^^): its text stays."""
+    for tag, replacement in (("strong", "b"), ("em", "i"), ("del", "s")):
         for element in soup.find_all(tag):
             element.name = replacement
+    for element in soup.find_all("ins"):
+        element.unwrap()
     return soup
 
 
@@ -119,12 +154,9 @@ def _split_front_matter(path: Path, text: str) -> tuple[dict, str, int]:
     return front_matter, "\n".join(lines[end + 1 :]), end + 2
 
 
-def _scan_source(
-    page: SourcePage, body_text: str, first_line: int, docs_root: Path
-) -> tuple[str, list[bool]]:
+def _scan_source(page: SourcePage, body_text: str, first_line: int, docs_root: Path) -> str:
     """Check admonitions and images, record links with their lines, and normalise the
-    Markdown for Python-Markdown (collapsible `???` admonitions, icon shortcodes)."""
-    collapsible: list[bool] = []
+    Markdown for Python-Markdown (lists right after a paragraph, icon shortcodes)."""
     out = []
     in_list = False
     for offset, line in enumerate(body_text.split("\n")):
@@ -137,15 +169,13 @@ def _scan_source(
             )
         in_list = bool(line.strip()) and (in_list or bool(_LIST_ITEM.match(line)))
         if match := _ADMONITION.match(line):
-            marker, kind = match.groups()
+            kind = match.group(2)
             if kind not in KNOWN_CALLOUTS:
                 raise ImportProblem(
                     page.path,
                     number,
                     f"unknown admonition “{kind}”; use one of {', '.join(sorted(KNOWN_CALLOUTS))}",
                 )
-            collapsible.append(marker.startswith("???"))
-            line = "!!!" + line[len(marker) :]
         for match in _IMAGE.finditer(line):
             alt, src = match.groups()
             page.images[src] = SourceImage(
@@ -160,13 +190,15 @@ def _scan_source(
         for match in _HREF.finditer(line):
             page.links.append(SourceLink(match.group(1), "", number))
         out.append(_ICON_SHORTCODE.sub("", line))
-    return "\n".join(out), collapsible
+    return "\n".join(out)
 
 
 def _is_paragraph_line(line: str) -> bool:
     """A line of running text (not blank, a heading, a table row, a block's marker or HTML)."""
     text = line.strip()
-    return bool(text) and not text.startswith(("#", "|", "!!!", "<", "---", "```"))
+    return bool(text) and not text.startswith(
+        ("#", "|", "!!!", "???", "===", "<", "---", "```", ":", "*[", "[^")
+    )
 
 
 def _image_path(page: SourcePage, src: str, docs_root: Path, line: int) -> Path | None:
@@ -191,13 +223,13 @@ def is_relative_link(href: str) -> bool:
 class _HtmlWalker:
     """Turns the rendered HTML into the page's cover, body nodes, organisations and links."""
 
-    def __init__(self, page: SourcePage, collapsible: list[bool]):
+    def __init__(self, page: SourcePage):
         self.page = page
-        self.collapsible = iter(collapsible)
         self.section: Node | None = None
         self.previous: Node | None = None
 
     def walk(self, soup: BeautifulSoup) -> None:
+        _as_plain_markup(soup)
         for element in list(soup.children):
             self.top_level(element)
         if self.page.kind == "solution":
@@ -222,6 +254,16 @@ class _HtmlWalker:
             self.list(element)
         elif name == "div" and "admonition" in element.get("class", []):
             self.callout(element)
+        elif name == "details":
+            self.callout(element, collapsible=True)
+        elif name == "dl":
+            self.definitions(element)
+        elif name == "div" and "tabbed-set" in element.get("class", []):
+            self.tabs(element)
+        elif name == "div" and "footnote" in element.get("class", []):
+            self.start_section(NOTES_HEADING)
+            for child in list(element.children):
+                self.top_level(child)
         elif name == "div":
             for child in list(element.children):
                 self.top_level(child)
@@ -346,9 +388,16 @@ class _HtmlWalker:
                     )
                 )
 
-    def callout(self, element: Tag) -> None:
+    def callout(self, element: Tag, collapsible: bool = False) -> None:
+        """`!!! kind "Title"` (a div) or `??? kind "Title"` (details, folded)."""
         kind = next(c for c in element["class"] if c != "admonition")
-        title = element.find("p", class_="admonition-title", recursive=False)
+        title = element.find(["p", "summary"], recursive=False)
+        if (
+            title is not None
+            and title.name == "p"
+            and "admonition-title" not in title.get("class", [])
+        ):
+            title = None
         if title is not None:
             title.extract()
         self.add(
@@ -358,10 +407,33 @@ class _HtmlWalker:
                     "kind": kind,
                     "title": _inner(title) if title is not None else "",
                     "body": element.decode_contents().strip(),
-                    "collapsible": next(self.collapsible, False),
+                    "collapsible": collapsible,
                 },
             )
         )
+
+    def definitions(self, element: Tag) -> None:
+        """A definition list (“Term” then “:   what it means”): terms with their meanings."""
+        items = []
+        for term in element.find_all("dt", recursive=False):
+            meanings = []
+            for sibling in term.find_next_siblings(["dt", "dd"]):
+                if sibling.name == "dt":
+                    break
+                meanings.append(_item_html(sibling))
+            items.append({"term": term.get_text(" ", strip=True), "definition": " ".join(meanings)})
+        if items:
+            self.add(Node("definitions", {"items": items}))
+
+    def tabs(self, element: Tag) -> None:
+        """Content tabs (=== "Label"): on a page that is read, not clicked, each tab is a
+        subheading followed by its content."""
+        labels = element.select(".tabbed-labels > label")
+        blocks = element.select(".tabbed-content > .tabbed-block")
+        for label, block in zip(labels, blocks, strict=False):
+            self.add(Node("subheading", {"text": label.get_text(" ", strip=True)}))
+            for child in list(block.children):
+                self.top_level(child)
 
     def table(self, element: Tag) -> None:
         rows = element.find_all("tr")
@@ -371,6 +443,22 @@ class _HtmlWalker:
 
 
 _CREDIT = re.compile(r"(image|photo|picture|illustration)s?\b|credit", re.IGNORECASE)
+
+
+def _as_plain_markup(soup: BeautifulSoup) -> None:
+    """What the extensions add for MkDocs's scripts and styles, made plain: footnote
+    references link to the Notes section (without the “↩” links back), task-list boxes
+    become ☑ and ☐, and a keyboard shortcut (++ctrl+c++) is code: “Ctrl+C”."""
+    for backref in soup.select("a.footnote-backref"):
+        backref.decompose()
+    for ref in soup.select("a.footnote-ref"):
+        ref.attrs = {"href": "#" + slugify(NOTES_HEADING)}
+    for box in soup.select("li.task-list-item > input[type=checkbox]"):
+        box.replace_with("☑" if box.has_attr("checked") else "☐")  # the text has its space
+    for keys in soup.select("span.keys"):
+        code = soup.new_tag("code")
+        code.string = keys.get_text()
+        keys.replace_with(code)
 
 
 def _has_words(text: str) -> bool:

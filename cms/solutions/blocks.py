@@ -17,7 +17,17 @@ from content_export.richtext import safe_url
 
 from .vocabulary import CALLOUT_KINDS, SECTION_KEYS
 
-INLINE_FEATURES = ["bold", "italic", "link", "superscript", "subscript", "code"]
+# "mark" (highlighted text, ==text== in Markdown) is registered in wagtail_hooks.py.
+INLINE_FEATURES = [
+    "bold",
+    "italic",
+    "mark",
+    "strikethrough",
+    "link",
+    "superscript",
+    "subscript",
+    "code",
+]
 TEXT_FEATURES = [*INLINE_FEATURES, "ol", "ul"]
 
 
@@ -48,6 +58,23 @@ class ListBlock(blocks.StructBlock):
         icon = "list-ul"
         template = "blocks/list.html"
         label = "List"
+
+
+class DefinitionBlock(blocks.StructBlock):
+    term = blocks.CharBlock(max_length=200, help_text="The word or phrase to explain.")
+    definition = RichTextBlock(
+        features=INLINE_FEATURES, label="Meaning", help_text="What it means, in a sentence or two."
+    )
+
+
+class DefinitionListBlock(blocks.StructBlock):
+    items = blocks.ListBlock(DefinitionBlock(), min_num=1, label="Terms")
+
+    class Meta:
+        icon = "list-ul"
+        template = "blocks/definitions.html"
+        label = "Definitions"
+        help_text = "Terms and what they mean, shown as a list of terms in bold."
 
 
 class FigureBlock(blocks.StructBlock):
@@ -147,6 +174,7 @@ class SectionContentBlock(blocks.StreamBlock):
     )
     paragraph = ParagraphBlock(features=TEXT_FEATURES)
     list = ListBlock()
+    definitions = DefinitionListBlock()
     figure = FigureBlock()
     table = TableBlock()
     quote = QuoteBlock()

@@ -2,6 +2,8 @@ from django.templatetags.static import static
 from django.urls import path, reverse
 from django.utils.html import format_html_join
 from wagtail import hooks
+from wagtail.admin.rich_text.converters.html_to_contentstate import InlineStyleElementHandler
+from wagtail.admin.rich_text.editors.draftail.features import InlineStyleFeature
 from wagtail.admin.ui.tables import UsageCountColumn
 from wagtail.admin.widgets import Button
 from wagtail.log_actions import LogFormatter
@@ -69,6 +71,31 @@ class SourceViewSet(CountsUsage, SnippetViewSet):
 
 register_snippet(OrganisationViewSet)
 register_snippet(SourceViewSet)
+
+
+@hooks.register("register_rich_text_features")
+def register_mark_feature(features):
+    """“Highlight”: marked text (<mark>), as the handbook's ==text== wrote it."""
+    features.register_editor_plugin(
+        "draftail",
+        "mark",
+        InlineStyleFeature(
+            {
+                "type": "MARK",
+                "label": "☆",
+                "description": "Highlight",
+                "style": {"backgroundColor": "#fff0a0"},
+            }
+        ),
+    )
+    features.register_converter_rule(
+        "contentstate",
+        "mark",
+        {
+            "from_database_format": {"mark": InlineStyleElementHandler("MARK")},
+            "to_database_format": {"style_map": {"MARK": "mark"}},
+        },
+    )
 
 
 @hooks.register("insert_editor_js")
