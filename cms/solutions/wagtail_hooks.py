@@ -100,9 +100,14 @@ def register_mark_feature(features):
 
 @hooks.register("insert_editor_js")
 def editor_scripts() -> str:
-    """Save draft / Publish wait for an autosave under way; fields with a length limit show
-    how much of it is used (each script says why)."""
-    scripts = ("solutions/submit-after-autosave.js", "solutions/character-count.js")
+    """A new page is not autosaved before its first save; Save draft / Publish wait for an
+    autosave under way; fields with a length limit show how much of it is used (each script
+    says why)."""
+    scripts = (
+        "solutions/no-autosave-before-first-save.js",
+        "solutions/submit-after-autosave.js",
+        "solutions/character-count.js",
+    )
     return format_html_join("", '<script src="{}"></script>', ((static(s),) for s in scripts))
 
 

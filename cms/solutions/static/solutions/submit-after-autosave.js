@@ -1,9 +1,7 @@
 /*
  * Wagtail 8 autosaves the editor in the background, but lets "Save draft" and "Publish"
- * submit while an autosave is still on its way. On a new page that submit still posts to the
- * "add" address, so the page would be created twice: the editor gets "slug already in use",
- * or a server error when both requests arrive together. Hold the submit until the autosave
- * has answered; by then the form posts to the page's edit address.
+ * submit while an autosave is still on its way, so that the two requests race each other.
+ * Hold the submit until the autosave has answered, then send it.
  */
 (() => {
   const autosaving = new WeakSet(); // forms with an autosave on its way
