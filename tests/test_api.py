@@ -185,3 +185,43 @@ def test_the_glossary_gives_its_terms_and_a_term_edit_is_a_change_of_its_page(ap
 
     page.unpublish()  # the links to it lose their anchor, as page links do
     assert "/glossary/" not in sector_html() and "carbon budget" in sector_html()
+
+
+def test_organisations_and_sources_reach_pages_when_published_not_when_drafted(api_url):
+    """Organisations and sources have drafts and revisions, as pages do: a draft changes
+    nothing readers see (and asks for no build); publishing it does; an unpublished or
+    never-published record is left off every page."""
+    from wagtail.actions.unpublish import UnpublishAction
+
+    from cms.publishing.models import SiteChange
+    from cms.solutions.models import Organisation, SolutionMetric, Source
+
+    page = SolutionPage.objects.get(slug="high-efficiency-heat-pumps")
+    irena = Organisation.objects.get(abbreviation="IRENA")
+    names = lambda: {o["name"] for o in _solution(api_url, page.slug)["organisations"]}  # noqa: E731
+    assert "International Renewable Energy Agency" in names()
+
+    changes = SiteChange.objects.count()
+    irena.name = "IRENA (renamed in a draft)"
+    irena.save_revision()
+    assert SiteChange.objects.count() == changes  # a draft makes no change to the site
+    assert "International Renewable Energy Agency" in names()
+    assert Organisation.objects.get(pk=irena.pk).has_unpublished_changes
+
+    irena.latest_revision.publish()
+    assert "IRENA (renamed in a draft)" in names() and SiteChange.objects.count() > changes
+    assert irena.revisions.count() == 1  # the history the admin compares and reverts
+    UnpublishAction(Organisation.objects.get(pk=irena.pk)).execute(skip_permission_checks=True)
+    assert not {n for n in names() if "IRENA" in n or "Renewable Energy Agency" in n}
+
+    draft_source = Source(title="Heat pump study", url="https://example.org/study", live=False)
+    draft_source.save()
+    draft_source.save_revision()
+    revision = page.get_latest_revision_as_object()
+    revision.metrics = [SolutionMetric(label="Savings", value=50, unit="%", source=draft_source)]
+    revision.save_revision().publish()
+    metric = _solution(api_url, page.slug)["metrics"][0]
+    assert metric["source"] is None and metric["sourced"] is False
+    draft_source.latest_revision.publish()
+    metric = _solution(api_url, page.slug)["metrics"][0]
+    assert metric["source"]["title"] == "Heat pump study" and metric["sourced"] is True

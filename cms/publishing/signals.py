@@ -18,7 +18,8 @@ from cms.glossary.models import GlossaryPage, GlossaryTerm
 from .changes import SHARED_MODELS, live_pages_showing, record
 from .models import SiteChange
 
-# Saving a draft (save_revision) or locking a page updates only these columns of its row.
+# Saving a draft (save_revision) or locking a page, an organisation or a source updates only
+# these columns of its row.
 DRAFT_FIELDS = {
     "wagtail_admin_comments",
     "latest_revision",
@@ -134,10 +135,11 @@ def redirect_changed(sender, instance, **kwargs):
 
 @receiver(post_save)
 @receiver(pre_delete)
-def shared_record_changed(sender, instance, raw=False, **kwargs):
+def shared_record_changed(sender, instance, raw=False, update_fields=None, **kwargs):
     """An organisation, source, image or document shown on live pages was saved or is being
-    deleted (before the reference index forgets where it was shown)."""
-    if sender not in SHARED_MODELS or raw:
+    deleted (before the reference index forgets where it was shown). Saving a draft of an
+    organisation or a source changes nothing that readers see."""
+    if sender not in SHARED_MODELS or raw or _draft_only(update_fields):
         return
     pages = live_pages_showing(instance)
     if not pages:

@@ -67,6 +67,7 @@ class OrganisationMentionsField(Field):
                 "note": mention.note,
             }
             for mention in mentions.all()
+            if mention.organisation.live
         ]
 
 
@@ -76,7 +77,8 @@ def _number(value) -> str:
 
 
 def _source(source) -> dict | None:
-    if source is None:
+    """A published source; None for none, or for one not yet published."""
+    if source is None or not source.live:
         return None
     return {
         "id": source.pk,
@@ -105,7 +107,9 @@ class MetricsField(Field):
 
 class ReferencesField(Field):
     def to_representation(self, references):
-        return [{**_source(ref.source), "note": ref.note} for ref in references.all()]
+        return [
+            {**_source(ref.source), "note": ref.note} for ref in references.all() if ref.source.live
+        ]
 
 
 class TagNamesField(Field):

@@ -5,6 +5,7 @@ two sectors keeps one URL. Each model keeps its admin panels beside its fields.
 """
 
 from django.contrib.admin.utils import quote
+from django.contrib.contenttypes.fields import GenericRelation
 from django.core.exceptions import ValidationError
 from django.db import models, transaction
 from django.urls import reverse
@@ -24,7 +25,7 @@ from wagtail.admin.panels import (
 from wagtail.api import APIField
 from wagtail.contrib.redirects.models import Redirect
 from wagtail.fields import RichTextField, StreamField
-from wagtail.models import Orderable, Page
+from wagtail.models import DraftStateMixin, Orderable, Page, RevisionMixin
 from wagtail.search import index
 
 from cms.solutions.api_fields import (
@@ -46,15 +47,25 @@ from .previews import RenderedPreviewMixin
 from .vocabulary import SECTION_KEYS
 
 
-class UsageLink:
-    """`usage_url`: the admin's list of what uses a record (as Wagtail's images have)."""
+class SharedRecord(DraftStateMixin, RevisionMixin, index.Indexed, models.Model):
+    """A record that many pages show (an organisation, a source). Like a page, it has drafts
+    and revisions: an edit reaches the site when it is published, and can be compared with
+    earlier versions and undone. Pages show only published records."""
+
+    class Meta:
+        abstract = True
+
+    @property
+    def revisions(self):
+        return self._revisions
 
     @property
     def usage_url(self) -> str:
+        """The admin's list of the pages that use it (as Wagtail's images have)."""
         return reverse(self.snippet_viewset.get_url_name("usage"), args=[quote(self.pk)])
 
 
-class Organisation(UsageLink, index.Indexed, models.Model):
+class Organisation(SharedRecord):
     """A company, agency or group named by solution pages (a snippet, shared by all pages)."""
 
     KINDS = [
@@ -71,6 +82,7 @@ class Organisation(UsageLink, index.Indexed, models.Model):
     kind = models.CharField(max_length=30, choices=KINDS, default="unknown")
     website = models.URLField(blank=True)
     description = models.TextField(blank=True)
+    _revisions = GenericRelation("wagtailcore.Revision", related_query_name="organisation")
     slug = models.SlugField(
         max_length=255,
         unique=True,
@@ -143,13 +155,14 @@ def _move_redirects(old_path: str, new_path: str) -> None:
     Redirect.add_redirect(old_path, redirect_to=new_path, is_permanent=True)
 
 
-class Source(UsageLink, index.Indexed, models.Model):
+class Source(SharedRecord):
     """Where a figure comes from: a report, dataset or article that readers can check."""
 
     title = models.CharField(max_length=300)
     publisher = models.CharField(max_length=200, blank=True)
     url = models.URLField(blank=True, verbose_name="Link")
     year = models.PositiveIntegerField(null=True, blank=True)
+    _revisions = GenericRelation("wagtailcore.Revision", related_query_name="source")
 
     panels = [
         FieldPanel("title"),
@@ -212,7 +225,8 @@ class MetricFields(models.Model):
 
     @property
     def is_sourced(self) -> bool:
-        return self.source_id is not None
+        """Its source is known and published (a draft source is not shown to readers)."""
+        return self.source_id is not None and self.source.live
 
     def clean(self):
         super().clean()
