@@ -6,7 +6,9 @@ import sys
 from datetime import timedelta
 
 import pytest
+from bs4 import BeautifulSoup
 from django.contrib.auth.models import Group, User
+from django.test import Client
 from django.utils import timezone
 from django.utils.text import slugify
 from wagtail.test.utils.form_data import inline_formset, nested_form_data, rich_text, streamfield
@@ -299,6 +301,12 @@ def test_a_page_sent_for_moderation_is_mailed_to_the_moderators(
     assert not SolutionPage.objects.get(slug="solar-water-heaters").live
     mailed = [m for m in mailoutbox if "mod@example.org" in m.to]
     assert mailed and "Solar Water Heaters" in mailed[0].subject, [m.subject for m in mailoutbox]
+    # and the moderator's admin home lists it, waiting for them
+    moderator_client = Client()
+    moderator_client.force_login(moderator)
+    home = BeautifulSoup(moderator_client.get("/admin/").content, "html.parser")
+    waiting = home.find(id="awaiting-review-section")
+    assert waiting is not None and "Solar Water Heaters" in waiting.get_text()
 
 
 def test_mail_is_printed_in_development_where_there_is_no_mail_server():
