@@ -66,6 +66,9 @@ class DefinitionBlock(blocks.StructBlock):
         features=INLINE_FEATURES, label="Meaning", help_text="What it means, in a sentence or two."
     )
 
+    class Meta:
+        label = "Term and meaning"
+
 
 class DefinitionListBlock(blocks.StructBlock):
     items = blocks.ListBlock(DefinitionBlock(), min_num=1, label="Terms")
