@@ -12,7 +12,7 @@ import requests
 from requests.adapters import HTTPAdapter
 from urllib3.util.retry import Retry
 
-from .images import MAX_IMAGE_BYTES, image_extension
+from .images import read_image
 
 
 class ExportError(Exception):
@@ -127,17 +127,10 @@ class ApiClient:
                 )
             if not response.ok:
                 raise ExportError(f"GET {url} answered {response.status_code}")
-            data = bytearray()
-            for chunk in response.iter_content(1 << 16):
-                data += chunk
-                if len(data) > MAX_IMAGE_BYTES:
-                    raise ExportError(f"GET {url}: larger than {MAX_IMAGE_BYTES} bytes")
-        extension = image_extension(data)
-        if extension is None:
-            raise ExportError(
-                f"GET {url}: not a JPEG, PNG, GIF, WebP or AVIF image (got {bytes(data[:40])!r})"
-            )
-        return bytes(data), extension
+            try:
+                return read_image(response)
+            except ValueError as error:
+                raise ExportError(f"GET {url}: {error}") from None
 
     def get_all_json(
         self, calls: Iterable[tuple[str, dict | None]], *, allow_404: bool = False

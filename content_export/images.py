@@ -19,3 +19,17 @@ def image_extension(data: bytes) -> str | None:
     if data[4:8] == b"ftyp" and data[8:12] in (b"avif", b"avis"):
         return ".avif"
     return None
+
+
+def read_image(response) -> tuple[bytes, str]:
+    """The body of a streamed HTTP answer that must be an image, and its extension: at most
+    MAX_IMAGE_BYTES and a raster format, or ValueError saying what it is instead."""
+    data = bytearray()
+    for chunk in response.iter_content(1 << 16):
+        data += chunk
+        if len(data) > MAX_IMAGE_BYTES:
+            raise ValueError(f"larger than {MAX_IMAGE_BYTES} bytes")
+    extension = image_extension(data)
+    if extension is None:
+        raise ValueError(f"not a JPEG, PNG, GIF, WebP or AVIF image (got {bytes(data[:40])!r})")
+    return bytes(data), extension

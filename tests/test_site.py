@@ -562,3 +562,50 @@ def test_the_handbooks_markdown_dialect_imports_edits_and_renders(api_url, tmp_p
     assert "↩" not in text
     for marker in ("[^", "==", ":   ", "???", "!!!", "~~", "^^", "++", "===", "*["):
         assert marker not in text, marker
+
+
+def test_a_cover_on_another_site_is_downloaded_at_import_and_shown_with_its_credit(
+    api_url, settings, tmp_path
+):
+    """As 49 handbook pages have: `![Cover Image](https://images.unsplash.com/…)` with an
+    “Image Credit:” line. The photo is downloaded (here from a stand-in site on loopback:
+    this machine has no internet) and shown with its credit; one that cannot be downloaded
+    stays a link, with its credit, and the import report says why."""
+    from cms.imports.models import ImportNote
+    from cms.imports.remote_images import Unavailable, download_image
+    from tests.conftest import run_import
+    from tests.fake_api import FakeApi
+
+    photo = (REPO / "sample_content" / "img" / "insulation-retrofit.jpg").read_bytes()
+    credit = "Image Credit: [Unsplash](https://unsplash.com/@someone)"
+    with FakeApi({"/photo-1567745576352.jpg": (200, photo)}) as other_site:
+        with pytest.raises(Unavailable, match="private or local network"):
+            download_image(f"{other_site.origin}/photo-1567745576352.jpg")  # by default
+        settings.IMPORT_IMAGES_FROM_PRIVATE_ADDRESSES = True
+        docs = tmp_path / "docs"
+        docs.mkdir()
+        for slug, address in (
+            ("kelp-farming", f"{other_site.origin}/photo-1567745576352.jpg?w=1080&q=80"),
+            ("peat-rewetting", f"{other_site.origin}/gone.jpg"),
+        ):
+            (docs / f"solution-{slug}.md").write_text(
+                f"---\ntitle: {slug.replace('-', ' ').title()}\n---\n\n"
+                f"![Cover Image]({address})\n{credit}\n\n## Overview\n\nIt works.\n"
+            )
+        code, _, err = run_import(docs)
+    assert code == 0, err
+    kelp = SolutionPage.objects.get(slug="kelp-farming")
+    assert kelp.cover_image.file.read() == photo and kelp.cover_image_url == ""
+    assert "Unsplash" in kelp.cover_caption
+    peat = SolutionPage.objects.get(slug="peat-rewetting")
+    assert peat.cover_image is None and peat.cover_image_url.endswith("/gone.jpg")
+    note = ImportNote.objects.get(page=peat, kind="remote_image")
+    assert "could not be downloaded: the site answered 404" in note.message
+
+    snapshot, public = tmp_path / "snapshot", tmp_path / "public"
+    export(api_url, snapshot)
+    build(snapshot, public, site_url=SITE)
+    cover = _html(public, "/solutions/kelp-farming/").select_one("figure.cover")
+    assert cover.img and "Unsplash" in cover.figcaption.get_text()
+    elsewhere = _html(public, "/solutions/peat-rewetting/").select_one(".cover-elsewhere")
+    assert elsewhere.a["href"] == peat.cover_image_url and "Unsplash" in elsewhere.get_text()

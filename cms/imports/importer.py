@@ -9,7 +9,7 @@ import io
 import posixpath
 from dataclasses import dataclass, field
 from html import escape, unescape
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 from urllib.parse import urlsplit
 
 from bs4 import BeautifulSoup
@@ -39,6 +39,7 @@ from content_export.richtext import clean_html, safe_url
 from .glossary import glossary_files, glossary_link, import_glossary, is_glossary
 from .markdown_source import as_wagtail_tags, is_relative_link, page_kind, read_page
 from .models import ImportNote
+from .remote_images import Unavailable, download_image
 from .source import ImportProblem, Node, SourceImage, SourcePage
 
 # Stored rich text keeps Wagtail's page links (<a linktype="page" id="3">) until the API
@@ -205,15 +206,8 @@ class _PageWriter:
     # --- fields ---------------------------------------------------------------------
     def solution_fields(self, page: SolutionPage) -> None:
         cover = self.source.cover
-        if cover and cover.is_remote:
-            self.note(
-                "remote_image",
-                cover.line,
-                cover.src,
-                "Remote cover image kept as a link; upload it as the cover image",
-            )
-        page.cover_image_id = self.image_id(cover) if cover and not cover.is_remote else None
-        page.cover_image_url = cover.src if cover and cover.is_remote else ""
+        page.cover_image_id = self.image_id(cover, "The cover picture") if cover else None
+        page.cover_image_url = cover.src if cover and not page.cover_image_id else ""
         page.cover_alt = cover.alt if cover else ""
         page.cover_caption = self.rich_text(self.source.cover_caption, inline=True)
         mentions: dict[tuple[int, str], OrganisationMention] = {}
@@ -294,19 +288,12 @@ class _PageWriter:
                 }
             case "figure":
                 image: SourceImage = data["image"]
-                if image.is_remote:
-                    self.note(
-                        "remote_image",
-                        image.line,
-                        image.src,
-                        "Remote image kept as a link; upload it to show it on the page",
-                    )
-                    return {
-                        "type": "paragraph",
-                        "value": f'<p><a href="{image.src}">{image.alt or image.src}</a></p>',
-                    }
+                image_id = self.image_id(image, "The picture")
+                if image_id is None:
+                    link = f'<a href="{escape(image.src)}">{escape(image.alt or image.src)}</a>'
+                    return {"type": "paragraph", "value": f"<p>{link}</p>"}
                 value = {
-                    "image": self.image_id(image),
+                    "image": image_id,
                     "alt": data["alt"],
                     "caption": self.rich_text(data["caption"], inline=True),
                 }
@@ -392,12 +379,29 @@ class _PageWriter:
         )
         self.report.warnings.append(ImportProblem(self.source.path, line, message))
 
-    def image_id(self, image: SourceImage) -> int:
-        if image.src not in self.images:
-            self.images[image.src] = import_image(
-                image.path, image.alt, self.source.path, image.line
-            ).pk
-        return self.images[image.src]
+    def image_id(self, image: SourceImage, what: str) -> int | None:
+        """The Wagtail image of a picture of the page: its file, or for a picture on another
+        site, a download of it; None (and a note) if it could not be downloaded."""
+        if image.src in self.images:
+            return self.images[image.src]
+        if image.is_remote:
+            try:
+                data, _ = download_image(image.src)
+            except Unavailable as reason:
+                self.note(
+                    "remote_image",
+                    image.line,
+                    image.src,
+                    f"{what} could not be downloaded: {reason}. It is kept as a link; "
+                    "upload the picture to show it on the page",
+                )
+                return None
+            name = slugify(PurePosixPath(urlsplit(image.src).path).stem)[:80] or "picture"
+        else:
+            data, name = image.path.read_bytes(), image.path.stem
+        image_id = save_image(data, name, image.alt, self.source.path, image.line).pk
+        self.images[image.src] = image_id
+        return image_id
 
 
 def _set_sector_link(
@@ -502,10 +506,9 @@ def find_or_create_organisation(name: str, abbreviation: str = "") -> Organisati
     return organisation
 
 
-def import_image(path: Path, title: str, source_path: Path, line: int):
-    """A Wagtail image for a file, reused if the same bytes were imported before. The
-    format comes from the bytes, not the file name (some .png files are really WebP)."""
-    data = path.read_bytes()
+def save_image(data: bytes, name: str, title: str, source_path: Path, line: int):
+    """A Wagtail image for a picture's bytes, reused if the same bytes were imported before.
+    The format comes from the bytes, not the file name (some .png files are really WebP)."""
     Image = get_image_model()
     existing = Image.objects.filter(file_hash=hashlib.sha1(data).hexdigest()).first()
     if existing:
@@ -517,14 +520,12 @@ def import_image(path: Path, title: str, source_path: Path, line: int):
         raise ImportProblem(
             source_path,
             line,
-            f"“{path.name}” is not an image the site can show (JPEG, PNG, GIF, WebP, AVIF)",
+            f"“{name}” is not an image the site can show (JPEG, PNG, GIF, WebP, AVIF)",
         ) from None
     image = Image(
-        title=title
-        if title and title != "Cover Image"
-        else path.stem.replace("-", " ").capitalize()
+        title=title if title and title != "Cover Image" else name.replace("-", " ").capitalize()
     )
-    image.file = ImageFile(io.BytesIO(data), name=f"{path.stem}.{extension}")
+    image.file = ImageFile(io.BytesIO(data), name=f"{name}.{extension}")
     image._set_image_file_metadata()
     image.save()
     return image

@@ -2,13 +2,14 @@ from django.db import models
 
 
 class ImportNote(models.Model):
-    """Something an import could not settle by itself and an editor should look at:
-    a link to a page that does not exist, a remote image that was kept as a link, or a
-    link whose address is not allowed on the site (javascript:, data:, …) and was removed."""
+    """Something an import could not settle by itself and an editor should look at: a link
+    to a page that does not exist, a picture on another site that could not be downloaded
+    (kept as a link), or a link whose address is not allowed on the site (javascript:,
+    data:, …) and was removed."""
 
     KINDS = [
         ("broken_link", "Link to a missing page"),
-        ("remote_image", "Remote image"),
+        ("remote_image", "Picture not downloaded"),
         ("missing_image", "Image without a file"),
         ("unsafe_link", "Link removed (address not allowed)"),
     ]

@@ -27,7 +27,7 @@ class SourceLink:
 class SourceImage:
     src: str
     alt: str
-    path: Path | None  # None for a remote image, which is kept as a link
+    path: Path | None  # None for a picture on another site (downloaded at import)
     line: int
 
     @property
