@@ -73,6 +73,10 @@ def test_listings_sectors_organisations_and_unsourced_metrics(public):
     assert len(cards) == 9
     heat = next(c for c in cards if "Heat Pumps" in c.get_text())
     assert set(heat["data-sectors"].split()) == {"buildings", "electricity"}
+    # each card shows its solution's cover, small and decorative (the title says it all)
+    thumbnail = heat.find("img")
+    assert thumbnail["alt"] == "" and thumbnail["loading"] == "lazy"
+    assert " 400w" in thumbnail["srcset"] and "15rem" in thumbnail["sizes"]
     irena = _html(public, "/organisations/international-renewable-energy-agency/")
     assert "High-Efficiency Heat Pumps" in irena.get_text()
     electricity = _html(public, "/sectors/electricity/")
