@@ -21,6 +21,7 @@ from pelican.paginator import Paginator
 
 from content_export.richtext import clean_html, dropped_links
 
+from .charts import chart_inputs, comparisons
 from .content import SiteContent, slugify
 from .contents import content_object, hidden_page
 from .redirects import redirect_files
@@ -70,7 +71,13 @@ def human_date(value: str) -> str:
     return datetime.fromisoformat(value.replace("Z", "+00:00")).strftime("%-d %B %Y")
 
 
-FILTERS = {"html": html, "media_url": media_url, "date": human_date, "slug": slugify}
+FILTERS = {
+    "html": html,
+    "media_url": media_url,
+    "date": human_date,
+    "slug": slugify,
+    "comparisons": comparisons,
+}
 
 
 def environment(settings: dict) -> Environment:
@@ -132,12 +139,14 @@ def _card(solution: dict) -> tuple:
     card = solution.get("card_inputs")
     if card is None:
         figure = solution.get("key_figure") or {}
+        cover = (solution.get("cover") or {}).get("image") or {}
         card = solution["card_inputs"] = (
             solution["url"],
             solution["title"],
             solution.get("summary", ""),
             tuple([(s["meta"]["slug"], s["title"]) for s in solution["sector_pages"]]),
             (figure.get("label"), figure.get("value"), figure.get("value_max"), figure.get("unit")),
+            tuple(rendition["url"] for rendition in cover.get("renditions", [])),
         )
     return card
 
@@ -370,7 +379,7 @@ class SiteRenderer:
                 [[o.url, o.name] for o in page["organisation_pages"]],
             ]
         elif page["type"] == "solutions.SectorPage":
-            inputs.append([_card(s) for s in page["solutions"]])
+            inputs += [[_card(s) for s in page["solutions"]], chart_inputs(page["solutions"])]
         elif page["type"] == "solutions.SolutionIndexPage":  # and its cards: index_pages
             inputs += [
                 [
@@ -382,7 +391,10 @@ class SiteRenderer:
                 len(content.solutions),
             ]
         elif page["type"] == "solutions.SectorIndexPage":
-            inputs.append([[s["url"], s["title"], len(s["solutions"])] for s in content.sectors])
+            inputs += [
+                [[s["url"], s["title"], len(s["solutions"])] for s in content.sectors],
+                chart_inputs(content.sectors),
+            ]
         elif page["type"] == "home.HomePage":
             inputs += [
                 len(content.solutions),

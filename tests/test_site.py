@@ -613,3 +613,53 @@ def test_a_cover_on_another_site_is_downloaded_at_import_and_shown_with_its_cred
     assert cover.img and "Unsplash" in cover.figcaption.get_text()
     elsewhere = _html(public, "/solutions/peat-rewetting/").select_one(".cover-elsewhere")
     assert elsewhere.a["href"] == peat.cover_image_url and "Unsplash" in elsewhere.get_text()
+
+
+def test_a_figure_that_several_pages_give_is_drawn_as_bars_with_its_sources(api_url, tmp_path):
+    """Two solutions of a sector give “Emissions avoided”: the sector's page compares them
+    in a table with a bar each (the largest full, a range as a lighter end), each figure with
+    its source or marked unsourced; sectors' own figures are compared on /sectors/."""
+    from cms.solutions.models import SectorMetric, SectorPage, SolutionMetric, Source
+
+    study = Source.objects.create(title="Drawdown 2024", url="https://drawdown.org/2024")
+    for slug, value, value_max, source in (
+        ("high-efficiency-heat-pumps", 4, 8, study),
+        ("insulation-retrofits", 2, None, None),
+    ):
+        page = SolutionPage.objects.get(slug=slug).get_latest_revision_as_object()
+        page.metrics = [
+            SolutionMetric(
+                label="Emissions avoided",
+                value=value,
+                value_max=value_max,
+                unit="Gt",
+                source=source,
+            )
+        ]
+        page.save_revision().publish()
+    for slug, value in (("buildings", 15), ("electricity", 30)):
+        sector = SectorPage.objects.get(slug=slug).get_latest_revision_as_object()
+        sector.metrics = [SectorMetric(label="Carbon budget saved", value=value, unit="Gt")]
+        sector.save_revision().publish()
+    snapshot, public = tmp_path / "snapshot", tmp_path / "public"
+    export(api_url, snapshot)
+    build(snapshot, public, site_url=SITE)
+
+    buildings = _html(public, "/sectors/buildings/").select_one("section.comparison")
+    assert buildings.h3.get_text() == "Emissions avoided (Gt)"
+    rows = buildings.select("tbody tr")
+    assert [row.th.get_text() for row in rows] == [
+        "High-Efficiency Heat Pumps",
+        "Insulation Retrofits",
+    ]
+    heat, insulation = rows
+    assert heat.select_one("a[href='https://drawdown.org/2024']") and "4–8 Gt" in heat.get_text()
+    assert [(r["width"], r.get("x")) for r in heat.select("rect")] == [
+        ("50.0", None),
+        ("50.0", "50.0"),
+    ]
+    assert "unsourced" in insulation["class"] and "Unsourced" in insulation.get_text()
+    assert insulation.select_one("rect")["width"] == "25.0"
+    assert heat.svg["aria-hidden"] == "true"  # the table says what the bars show
+    sectors = _html(public, "/sectors/").select_one("section.comparison")
+    assert [r.th.get_text() for r in sectors.select("tbody tr")][:2] == ["Electricity", "Buildings"]
