@@ -216,11 +216,11 @@ class SiteRenderer:
         self.content, self.settings, self.theme = content, settings, Path(settings["THEME"])
         self._cards = {} if cards is None else cards
         self._objects = {} if objects is None else objects
-        self.recent = sorted(
-            (s for s in content.solutions if s.get("last_published_at")),
-            key=lambda s: s["last_published_at"],
-            reverse=True,
-        )[:RECENT]
+        # every solution, the most recently updated first (then A to Z: the sort is stable)
+        self.by_recency = sorted(
+            content.solutions, key=lambda s: s.get("last_published_at") or "", reverse=True
+        )
+        self.recent = [s for s in self.by_recency[:RECENT] if s.get("last_published_at")]
 
     @cached_property
     def assets(self) -> dict[str, tuple[str, bytes]]:
@@ -324,37 +324,49 @@ class SiteRenderer:
         )
 
     def index_pages(self, page: dict) -> Iterator[Output]:
-        """The solutions index, DEFAULT_PAGINATION cards a page, as Pelican paginates its
-        listings (its Paginator, at the addresses PAGINATION_PATTERNS gives): the first is
-        the CMS page itself, the others are listed nowhere but in its page links. Templates
-        get Pelican's variables: `solutions_paginator`, `solutions_page` (its
-        `object_list`: the cards of this page), `solutions_previous_page` and
-        `solutions_next_page`."""
+        """The solutions index, A to Z, and again at …/recent/, recently updated first: each
+        DEFAULT_PAGINATION cards a page, as Pelican paginates its listings (its Paginator, at
+        the addresses PAGINATION_PATTERNS gives). The first A-to-Z page is the CMS page
+        itself; the others are listed nowhere but in its links. Templates get `sort`
+        ("title" or "recent"), `sort_urls` (the first page of each order) and Pelican's
+        variables: `solutions_paginator`, `solutions_page` (its `object_list`: the cards of
+        this page), `solutions_previous_page` and `solutions_next_page`."""
         first = self.page(page)
+        sort_urls = {"title": first.url, "recent": first.url + "recent/"}
+        orders = {"title": self.content.solutions, "recent": self.by_recency}
         per_page = self.settings.get("DEFAULT_PAGINATION") or None
-        paginator = Paginator(
-            first.save_as, first.url, self.content.solutions, self.settings, per_page
-        )
-        pages, shared = paginator.page_range, first.inputs  # what every page shows
-        for number in pages:
-            listing = paginator.page(number)
-            shown = {
-                "solutions_paginator": paginator,
-                "solutions_page": listing,
-                "solutions_previous_page": paginator.page(number - 1) if number > 1 else None,
-                "solutions_next_page": paginator.page(number + 1) if listing.has_next() else None,
-            }
-            inputs = [*shared, [_card(s) for s in listing.object_list], len(pages)]
+        for sort, solutions in orders.items():
+            url = sort_urls[sort]
+            paginator = Paginator(
+                url.lstrip("/") + "index.html", url, solutions, self.settings, per_page
+            )
+            pages, shared = paginator.page_range, [*first.inputs, sort]  # what every page shows
+            for number in pages:
+                listing = paginator.page(number)
+                shown = {
+                    "sort": sort,
+                    "sort_urls": sort_urls,
+                    "solutions_paginator": paginator,
+                    "solutions_page": listing,
+                    "solutions_previous_page": paginator.page(number - 1) if number > 1 else None,
+                    "solutions_next_page": paginator.page(number + 1)
+                    if listing.has_next()
+                    else None,
+                }
+                inputs = [*shared, [_card(s) for s in listing.object_list], len(pages)]
 
-            def make_context(shown: dict = shown) -> dict:
-                return {**self.page_context(page), **shown}
+                def make_context(shown: dict = shown) -> dict:
+                    return {**self.page_context(page), **shown}
 
-            if number == 1:
-                first.inputs, first.make_context = inputs, make_context
-                yield first
-            else:
-                title = f"{page['title']}, page {number} of {len(pages)}"
-                yield Output("/" + listing.url, first.template, title, make_context, inputs)
+                if sort == "title" and number == 1:
+                    first.inputs, first.make_context = inputs, make_context
+                    yield first
+                    continue
+                title = page["title"] + (", recently updated first" if sort == "recent" else "")
+                if len(pages) > 1:
+                    title += f", page {number} of {len(pages)}"
+                url = sort_urls[sort] if number == 1 else "/" + listing.url
+                yield Output(url, first.template, title, make_context, inputs)
 
     def page_context(self, page: dict) -> dict:
         _, section = TEMPLATES[page["type"]]

@@ -342,7 +342,8 @@ def test_feed_and_sitemap_list_exactly_the_live_pages(public, snapshot):
     page_urls = {SITE + e["url_path"] for e in entries}
     assert page_urls <= locations
     extra = {loc.removeprefix(SITE) for loc in locations - page_urls}
-    assert all(u.startswith(("/organisations/", "/tags/", "/search/")) for u in extra), extra
+    listings = ("/organisations/", "/tags/", "/search/", "/solutions/recent/")
+    assert all(u.startswith(listings) for u in extra), extra
     for loc in locations:  # every listed URL is a built page
         assert (live / loc.removeprefix(SITE).lstrip("/") / "index.html").is_file()
     feed = ET.parse(live / "feed.xml").getroot()
@@ -663,3 +664,17 @@ def test_a_figure_that_several_pages_give_is_drawn_as_bars_with_its_sources(api_
     assert heat.svg["aria-hidden"] == "true"  # the table says what the bars show
     sectors = _html(public, "/sectors/").select_one("section.comparison")
     assert [r.th.get_text() for r in sectors.select("tbody tr")][:2] == ["Electricity", "Buildings"]
+
+
+def test_the_solutions_can_be_listed_recently_updated_first_without_javascript(public, snapshot):
+    entries = [e for e in _manifest(snapshot)["pages"].values() if e["type"].endswith("nPage")]
+    solutions = [e for e in entries if e["type"] == "solutions.SolutionPage"]
+    newest_first = sorted(solutions, key=lambda e: e["last_published_at"], reverse=True)
+    recent = _html(public, "/solutions/recent/")
+    assert recent.h1.get_text() == "Solutions, recently updated first"
+    shown = [card.h3.get_text(strip=True) for card in recent.select("#solutions .card")]
+    assert shown == [e["title"] for e in newest_first]
+    for url, current in (("/solutions/", "A to Z"), ("/solutions/recent/", "Recently updated")):
+        order = _html(public, url).find("nav", attrs={"aria-label": "Order of the solutions"})
+        assert order.find("a", attrs={"aria-current": "page"}).get_text() == current
+        assert {a["href"] for a in order.find_all("a")} == {"/solutions/", "/solutions/recent/"}
