@@ -49,7 +49,7 @@ def test_seed_page_is_complete_with_final_html(api_url):
     assert len({o["id"] for o in page["organisations"]}) == 10
     image = page["cover"]["image"]
     assert image["width"] == 960 and image["alt"] == "Cover Image"
-    assert [r["width"] for r in image["renditions"]] == [400, 800, 960]
+    assert [r["width"] for r in image["renditions"]] == [400, 700, 960]
     first = image["renditions"][0]
     got = requests.get(api_url.split("/api/")[0] + first["url"], timeout=10)
     assert got.status_code == 200 and got.content[:4] == b"RIFF"  # WebP

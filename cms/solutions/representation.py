@@ -15,7 +15,7 @@ from wagtail.rich_text import expand_db_html
 
 from content_export.richtext import clean_html
 
-RESPONSIVE_WIDTHS = (400, 800, 1200)
+RESPONSIVE_WIDTHS = (400, 700, 1000, 1400)  # a phone (≈700 px at its density) gets 700
 _RELATIVE_HREF_VALUE = re.compile(r"^(?!https?:|mailto:|tel:|/|#)")
 _RELATIVE_HREF = re.compile(r"""href=["'](?!https?:|mailto:|tel:|/|#)""")
 _SITE_PATH_HREF = re.compile(r"""href=["']/(?!/)""")
