@@ -157,6 +157,8 @@ def _build(snapshot: Path, public: Path, options: _Options) -> BuildResult:
                 reuse=None if staged else releases / previous,
                 strict=False,
                 run=run,
+                jobs=options.jobs,  # a wide edit (an organisation on 800 pages) forks too
+                fork_guard=options.fork_guard,
             )
             engine.finalized(run)
         else:

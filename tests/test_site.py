@@ -472,6 +472,22 @@ def test_forked_render_processes_write_what_one_process_writes(snapshot, tmp_pat
     for public in (tmp_path / "one", tmp_path / "two"):  # no temporary folder left
         assert list(deploy.releases_dir(public).glob(".building-*")) == []
 
+    # a wide edit (every solution's summary) is rendered by the processes too, and the
+    # incremental release equals a full one made by a single process
+    manifest = _manifest(snapshot)
+    for entry in manifest["pages"].values():
+        if entry["type"] == "solutions.SolutionPage":
+            document = json.loads((snapshot / entry["file"]).read_text())
+            document["summary"] = f"Edited: {document['summary']}"
+            entry["file"], entry["content_hash"] = Snapshot(snapshot).write_page(
+                document["id"], document
+            )
+    Snapshot(snapshot).commit(manifest)
+    wide = build(snapshot, tmp_path / "two", site_url=SITE, jobs=2, fork_guard=fork_guard)
+    assert wide.mode == "incremental" and guarded == ["forking", "forking"]
+    full = build(snapshot, tmp_path / "three", site_url=SITE, full=True, jobs=1)
+    assert _files(wide.release) == _files(full.release)
+
 
 def test_upkeep_runs_in_a_helper_process_and_leaves_the_worker_without_threads(snapshot, tmp_path):
     public = tmp_path / "public"
