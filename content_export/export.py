@@ -98,16 +98,45 @@ class _Run:
         changes = [change for change in answer["changes"] if _change_key(change) not in seen]
         with _progress() as progress:
             task = progress.add_task("Exporting changes", total=len(changes))
+            # Pages the snapshot has, of a known type, come in listings of many at a time
+            # (a wide edit changes hundreds); the others (new, moved out, deleted) one by one.
+            listed = {change["id"] for change in self.by_listing(changes, progress, task)}
+            single = [change for change in changes if change["id"] not in listed]
             documents = self.client.get_all_json(
-                ((f"pages/{change['id']}/", None) for change in changes), allow_404=True
+                ((f"pages/{change['id']}/", None) for change in single), allow_404=True
             )
-            for change, document in zip(changes, documents, strict=True):
+            for change, document in zip(single, documents, strict=True):
                 if document is None or document.get("meta", {}).get("type") not in PAGE_TYPES:
                     self.remove(change["id"], subtree=change.get("action") == "deleted")
                 else:
                     self.store(document)
                 progress.advance(task)
         return self.finish("incremental", answer["until"])
+
+    def by_listing(self, changes: list[dict], progress: Progress, task) -> Iterator[dict]:
+        """Fetch, in listings by type and id, the changed pages that the snapshot has and
+        that are still there; yield each change whose page was stored."""
+        groups: dict[str, list[dict]] = {}
+        for change in changes:
+            entry = self.pages.get(str(change["id"]))
+            if entry is not None and change.get("action") != "deleted":
+                groups.setdefault(entry["type"], []).append(change)
+        calls, chunks = [], []
+        for page_type, group in groups.items():
+            for start in range(0, len(group), LISTING_LIMIT):
+                chunk = group[start : start + LISTING_LIMIT]
+                ids = ",".join(str(change["id"]) for change in chunk)
+                params = {"type": page_type, "fields": "*", "ids": ids, "limit": len(chunk)}
+                calls.append(("pages/", params))
+                chunks.append((page_type, chunk))
+        listings = self.client.get_all_json(calls)
+        for (page_type, chunk), listing in zip(chunks, listings, strict=True):
+            found = {item["id"]: item for item in _listing(listing, page_type)[0]}
+            for change in chunk:
+                if change["id"] in found:  # not found: no longer public, or moved type
+                    self.store(found[change["id"]])
+                    progress.advance(task)
+                    yield change
 
     # --- steps -----------------------------------------------------------------------
     def listings(self, page_type: str) -> Iterator[list[dict]]:

@@ -11,6 +11,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
+import requests
 from django.utils import timezone
 
 from cms.publishing.keep_in_step import keep_in_step
@@ -104,6 +105,25 @@ def test_incremental_export_reads_only_what_changed(api_url, tmp_path):
     assert _page(tmp_path, "electric-buses")["summary"] == "Edited summary"
     assert set(_manifest(tmp_path)["images"].values()) == images_before  # nothing downloaded
 
+    # an organisation named on several pages: they come in one listing, not one request each
+    from cms.solutions.models import Organisation, OrganisationMention
+
+    irena = Organisation.objects.get(abbreviation="IRENA")
+    for page in SolutionPage.objects.live().exclude(organisation_mentions__organisation=irena):
+        OrganisationMention.objects.create(page=page, organisation=irena)
+    named_on = set(SolutionPage.objects.live().values_list("slug", flat=True))
+    export(api_url, tmp_path, full=True)
+    irena.name = "International Renewable Energy Agency (renamed)"
+    irena.save()
+    client = ApiClient(api_url)
+    result = export(api_url, tmp_path, client=client)
+    assert (result.fetched, client.request_count) == (len(named_on), 3)
+    for slug in named_on:
+        names = {o["name"] for o in _page(tmp_path, slug)["organisations"]}
+        assert "International Renewable Energy Agency (renamed)" in names, slug
+    answer = requests.get(f"{api_url}pages/", params={"ids": "1,x"}, timeout=10)
+    assert answer.status_code == 400 and "ids must be page ids" in answer.text
+
 
 def test_unpublish_and_move_reach_the_snapshot(api_url, tmp_path):
     export(api_url, tmp_path)
@@ -127,15 +147,15 @@ def test_failed_export_leaves_the_previous_snapshot_whole(api_url, tmp_path):
     changes = ApiClient(api_url).get_json(
         "changes/", {"since": _manifest(tmp_path)["changes_until"]}
     )
-    page_id = changes["changes"][0]["id"]
-    routes = {
+    assert changes["changes"]
+    routes = {  # the changed page is read in a listing by id, which fails
         "/api/v2/changes/": (200, changes),
-        f"/api/v2/pages/{page_id}/": (503, {"message": "down"}),
+        "/api/v2/pages/": (503, {"message": "down"}),
     }
     with FakeApi(routes) as fake:
         with pytest.raises(ExportError, match=r"answered 503"):
             export(fake.url, tmp_path)
-        assert fake.hits.count(f"/api/v2/pages/{page_id}/") == 4  # first try and 3 retries
+        assert fake.hits.count("/api/v2/pages/") == 4  # first try and 3 retries
     assert (tmp_path / "manifest.json").read_bytes() == before
     assert _snapshot_is_whole(tmp_path)
 
