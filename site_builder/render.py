@@ -30,6 +30,9 @@ from .site_settings import DEFAULT_THEME, THEMES, settings_digest
 logger = logging.getLogger(__name__)
 DEFAULT_THEME_DIR = THEMES / DEFAULT_THEME
 RECENT = 20
+# The recently-updated listing shows this many, on one page: every publish moves a solution
+# to its top, so a paginated one would shift (and be rendered again) page after page.
+RECENT_LISTED = 100
 SECTION_PAGES = {
     "solutions.SolutionIndexPage": "solutions",
     "solutions.SectorIndexPage": "sectors",
@@ -324,18 +327,20 @@ class SiteRenderer:
         )
 
     def index_pages(self, page: dict) -> Iterator[Output]:
-        """The solutions index, A to Z, and again at …/recent/, recently updated first: each
-        DEFAULT_PAGINATION cards a page, as Pelican paginates its listings (its Paginator, at
-        the addresses PAGINATION_PATTERNS gives). The first A-to-Z page is the CMS page
-        itself; the others are listed nowhere but in its links. Templates get `sort`
-        ("title" or "recent"), `sort_urls` (the first page of each order) and Pelican's
-        variables: `solutions_paginator`, `solutions_page` (its `object_list`: the cards of
-        this page), `solutions_previous_page` and `solutions_next_page`."""
+        """The solutions index, A to Z, DEFAULT_PAGINATION cards a page, as Pelican paginates
+        its listings (its Paginator, at the addresses PAGINATION_PATTERNS gives); and at
+        …/recent/ the RECENT_LISTED most recently updated, on one page. The first A-to-Z page
+        is the CMS page itself; the others are listed nowhere but in its links. Templates get
+        `sort` ("title" or "recent"), `sort_urls` (the first page of each order) and
+        Pelican's variables: `solutions_paginator`, `solutions_page` (its `object_list`: the
+        cards of this page), `solutions_previous_page` and `solutions_next_page`."""
         first = self.page(page)
         sort_urls = {"title": first.url, "recent": first.url + "recent/"}
-        orders = {"title": self.content.solutions, "recent": self.by_recency}
-        per_page = self.settings.get("DEFAULT_PAGINATION") or None
-        for sort, solutions in orders.items():
+        orders = {
+            "title": (self.content.solutions, self.settings.get("DEFAULT_PAGINATION") or None),
+            "recent": (self.by_recency[:RECENT_LISTED], None),
+        }
+        for sort, (solutions, per_page) in orders.items():
             url = sort_urls[sort]
             paginator = Paginator(
                 url.lstrip("/") + "index.html", url, solutions, self.settings, per_page

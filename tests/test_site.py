@@ -682,7 +682,9 @@ def test_a_figure_that_several_pages_give_is_drawn_as_bars_with_its_sources(api_
     assert [r.th.get_text() for r in sectors.select("tbody tr")][:2] == ["Electricity", "Buildings"]
 
 
-def test_the_solutions_can_be_listed_recently_updated_first_without_javascript(public, snapshot):
+def test_the_solutions_can_be_listed_recently_updated_first_without_javascript(
+    public, snapshot, tmp_path, monkeypatch
+):
     entries = [e for e in _manifest(snapshot)["pages"].values() if e["type"].endswith("nPage")]
     solutions = [e for e in entries if e["type"] == "solutions.SolutionPage"]
     newest_first = sorted(solutions, key=lambda e: e["last_published_at"], reverse=True)
@@ -694,3 +696,9 @@ def test_the_solutions_can_be_listed_recently_updated_first_without_javascript(p
         order = _html(public, url).find("nav", attrs={"aria-label": "Order of the solutions"})
         assert order.find("a", attrs={"aria-current": "page"}).get_text() == current
         assert {a["href"] for a in order.find_all("a")} == {"/solutions/", "/solutions/recent/"}
+    # the listing keeps to the most recent few, on one page: a publish changes that page only
+    monkeypatch.setattr("site_builder.render.RECENT_LISTED", 3)
+    build(snapshot, tmp_path / "public", site_url=SITE, search=False)
+    recent = _html(tmp_path / "public", "/solutions/recent/")
+    assert [card.h3.get_text(strip=True) for card in recent.select("#solutions .card")] == shown[:3]
+    assert f"The 3 most recently updated of {len(solutions)} solutions." in recent.get_text()
