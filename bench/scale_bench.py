@@ -78,7 +78,7 @@ def _vm_hwm(pid: int) -> float:
     return 0.0
 
 
-def measure(size: int, workdir: Path, edits: int) -> dict:
+def measure(size: int, workdir: Path, edits: int, log_dir: Path) -> dict:
     url = database_urls(["sqlite"], workdir)["sqlite"]
     print(f"[{size}] making the site in the CMS…", file=sys.stderr)
     started = time.perf_counter()
@@ -137,7 +137,10 @@ def measure(size: int, workdir: Path, edits: int) -> dict:
 
         print(f"[{size}] publish → live…", file=sys.stderr)
         shutil.copytree(snapshot, public / "snapshot")  # the worker starts from the full export
-        worker_log = open(workdir / "worker.log", "w")  # noqa: SIM115 (closed below)
+        # the worker's log stays beside the results, whatever happens to the run
+        log_path = log_dir / f"worker-{size}.log"
+        log_path.parent.mkdir(parents=True, exist_ok=True)
+        worker_log = open(log_path, "w")  # noqa: SIM115 (closed below)
         worker = subprocess.Popen(
             [sys.executable, "manage.py", "build_worker"],
             cwd=REPO,
@@ -172,8 +175,8 @@ def measure(size: int, workdir: Path, edits: int) -> dict:
             row["worker_mb"] = _vm_hwm(worker.pid)
         except BaseException:
             worker_log.flush()
-            tail = (workdir / "worker.log").read_text()[-4000:]
-            print(f"[{size}] the build worker's last output:\n{tail}", file=sys.stderr)
+            tail = log_path.read_text()[-4000:]
+            print(f"[{size}] the build worker's last output ({log_path}):\n{tail}", file=sys.stderr)
             raise
         finally:
             worker_log.close()
@@ -218,7 +221,7 @@ def main(argv: list[str]) -> int:
         with tempfile.TemporaryDirectory(
             prefix=f"bench-scale-{size}-", ignore_cleanup_errors=True
         ) as tmp:
-            rows.append(measure(size, Path(tmp), args.edits))
+            rows.append(measure(size, Path(tmp), args.edits, args.json.parent))
         _save(args.json, argv, rows)  # after each size: a long run keeps what it measured
     table = results_table(
         f"Publishing at scale ({os.cpu_count()} cores; SQLite, database queue)",

@@ -87,9 +87,16 @@ def test_whole_corpus_builds_and_passes_the_checks(imported_corpus, live_server,
     )
     assert {a.get_text() for a in heat.select(".eyebrow a")} == {"Electricity", "Buildings"}
     # lists written right under a paragraph are lists: no page shows a literal "* " line
+    manifest = json.loads((snapshot / "manifest.json").read_text())
+    solution_files = [
+        live / entry["url_path"].strip("/") / "index.html"
+        for entry in manifest["pages"].values()
+        if entry["type"] == "solutions.SolutionPage"
+    ]
+    assert len(solution_files) == 93
     literal = [
         path.parent.name
-        for path in (live / "solutions").glob("*/index.html")
+        for path in solution_files
         if re.search(
             r"(?m)^\s*[*-] \S",
             BeautifulSoup(path.read_text(), "html.parser").select_one("article").get_text("\n"),
