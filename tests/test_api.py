@@ -225,3 +225,24 @@ def test_organisations_and_sources_reach_pages_when_published_not_when_drafted(a
     draft_source.latest_revision.publish()
     metric = _solution(api_url, page.slug)["metrics"][0]
     assert metric["source"]["title"] == "Heat pump study" and metric["sourced"] is True
+
+
+def test_a_wide_image_is_given_no_wider_than_a_page_shows_it(db):
+    """A 3,000 px photograph: renditions up to 1,400 px (a 46rem column at twice the
+    density), never the original's full width."""
+    import io
+
+    from django.core.files.images import ImageFile
+    from PIL import Image
+    from wagtail.images import get_image_model
+
+    from cms.solutions.representation import image_representation
+
+    data = io.BytesIO()
+    Image.new("RGB", (3000, 2000), "green").save(data, "JPEG")
+    image = get_image_model()(title="Wide field")
+    image.file = ImageFile(io.BytesIO(data.getvalue()), name="wide-field.jpg")
+    image.save()
+    shown = image_representation(image, "A wide field")
+    assert [r["width"] for r in shown["renditions"]] == [400, 700, 1000, 1400]
+    assert (shown["width"], shown["height"]) == (3000, 2000)  # the original's size, as said

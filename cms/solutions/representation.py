@@ -168,10 +168,12 @@ def _as_page_path(path: str) -> str:
 
 def image_representation(image, alt: str = "") -> dict | None:
     """An image as the theme needs it for srcset: renditions at several widths (WebP),
-    never wider than the original, plus the original's size."""
+    never wider than the original nor than the widest a page shows (1400 px: a 46rem
+    column at twice the density), plus the original's size."""
     if image is None:
         return None
-    widths = [w for w in RESPONSIVE_WIDTHS if w < image.width] + [image.width]
+    widest = min(image.width, RESPONSIVE_WIDTHS[-1])
+    widths = [w for w in RESPONSIVE_WIDTHS if w < widest] + [widest]
     specs = [f"width-{w}|format-webp" for w in widths]
     renditions = image.get_renditions(*specs)
     return {
