@@ -60,6 +60,10 @@ def test_publish_unpublish_and_slug_change_reach_the_site_and_the_webhook(
     assert "carry most parcels" in live_html(site, "/sectors/transportation/")
     assert "/solutions/cargo-bikes/" in build.changed_urls
     assert build.triggers.get().description == f"Published “{page.title}”"
+    # the worker's log says what each build read and rendered, for an operator to follow
+    log = worker.output()
+    assert "exported 1 page(s) in 3 request(s), incremental, in" in log, log[-2000:]
+    assert f"build #{build.pk} live: " in log and "incremental, " in log
 
     # the site.deployed webhook: signed, with the changed URLs
     wait_for(

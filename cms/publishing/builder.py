@@ -4,6 +4,8 @@ the drift check are seen to afterwards, in the background (upkeep)."""
 
 import functools
 import gc
+import logging
+import time
 from pathlib import Path
 
 from django.conf import settings
@@ -16,6 +18,8 @@ from site_builder.release import ForkGuard
 from site_builder.upkeep import Upkeep
 
 from .verify import verify_live_build
+
+logger = logging.getLogger(__name__)
 
 
 class SiteBuilder:
@@ -38,11 +42,19 @@ class SiteBuilder:
             _keep_the_collector_off_the_publish_path()
 
     def _export_and_build(self, full: bool, fork_guard: ForkGuard) -> BuildResult:
-        export(
+        started = time.perf_counter()
+        exported = export(
             settings.BUILD_API_URL,
             self.public / "snapshot",
             full=full,
             media_origin=settings.BUILD_MEDIA_ORIGIN or None,
+        )
+        logger.info(
+            "exported %d page(s) in %d request(s), %s, in %.2f s",
+            exported.fetched,
+            exported.requests,
+            exported.mode,
+            time.perf_counter() - started,
         )
         return build_site(
             self.public / "snapshot",

@@ -317,5 +317,12 @@ def run_build(build_id: int) -> str:
     finish(build, result)
     builder.upkeep.after_release()
     deliveries.send_deployed(build)
-    logger.info("build #%s live: %s (%s)", build.pk, result.build_id, result.mode)
+    logger.info(
+        "build #%s live: %s (%s, %d file(s) rendered, built in %.2f s)",
+        build.pk,
+        result.build_id,
+        result.mode,
+        result.rendered,
+        result.seconds,
+    )
     return f"build #{build.pk} live as {result.build_id}"

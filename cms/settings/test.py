@@ -9,7 +9,12 @@ from .dev import *  # noqa: F403
 DEBUG = False
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 MEDIA_ROOT = Path(tempfile.mkdtemp(prefix="cms-test-media-"))
-LOGGING = {"version": 1, "disable_existing_loggers": False}
+LOGGING = {  # quiet, but for what a build worker says about each build (tests read it)
+    "version": 1,
+    "disable_existing_loggers": False,
+    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "loggers": {"cms.publishing": {"handlers": ["console"], "level": "INFO"}},
+}
 
 # A file, not memory: the build workers the tests start are other processes.
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":  # noqa: F405
