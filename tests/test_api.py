@@ -198,7 +198,10 @@ def test_organisations_and_sources_reach_pages_when_published_not_when_drafted(a
 
     page = SolutionPage.objects.get(slug="high-efficiency-heat-pumps")
     irena = Organisation.objects.get(abbreviation="IRENA")
-    names = lambda: {o["name"] for o in _solution(api_url, page.slug)["organisations"]}  # noqa: E731
+
+    def names() -> set[str]:
+        return {o["name"] for o in _solution(api_url, page.slug)["organisations"]}
+
     assert "International Renewable Energy Agency" in names()
 
     changes = SiteChange.objects.count()

@@ -391,13 +391,9 @@ class _HtmlWalker:
     def callout(self, element: Tag, collapsible: bool = False) -> None:
         """`!!! kind "Title"` (a div) or `??? kind "Title"` (details, folded)."""
         kind = next(c for c in element["class"] if c != "admonition")
-        title = element.find(["p", "summary"], recursive=False)
-        if (
-            title is not None
-            and title.name == "p"
-            and "admonition-title" not in title.get("class", [])
-        ):
-            title = None
+        title = element.find("summary", recursive=False) or element.find(
+            "p", class_="admonition-title", recursive=False
+        )
         if title is not None:
             title.extract()
         self.add(

@@ -6,6 +6,7 @@ private or local network (unless IMPORT_IMAGES_FROM_PRIVATE_ADDRESSES, for tests
 redirect checked the same way, at most MAX_IMAGE_BYTES, and only a raster image.
 """
 
+import functools
 import ipaddress
 import socket
 from urllib.parse import urljoin, urlsplit
@@ -45,7 +46,9 @@ def download_image(url: str) -> tuple[bytes, str]:
     raise Unavailable(f"more than {MAX_REDIRECTS} redirects")
 
 
+@functools.cache
 def _session() -> requests.Session:
+    """One session for the import's downloads: its connections are kept for the next."""
     session = requests.Session()
     retry = Retry(total=2, backoff_factor=0.3, status_forcelist=(502, 503, 504))
     session.mount("http://", HTTPAdapter(max_retries=retry))
@@ -62,7 +65,7 @@ def _check_address(url: str) -> None:
         addresses = {info[4][0] for info in socket.getaddrinfo(parts.hostname, None)}
     except (socket.gaierror, UnicodeError):
         raise Unavailable(f"the host {parts.hostname} is not known") from None
-    if getattr(settings, "IMPORT_IMAGES_FROM_PRIVATE_ADDRESSES", False):
+    if settings.IMPORT_IMAGES_FROM_PRIVATE_ADDRESSES:
         return
     for address in addresses:
         if not ipaddress.ip_address(address.split("%")[0]).is_global:

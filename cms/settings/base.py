@@ -208,6 +208,9 @@ BUILD_API_URL = os.environ.get("BUILD_API_URL", "http://127.0.0.1:8000/api/v2/")
 # Images are fetched only from the API's host, or from this origin (media on S3 or a CDN,
 # e.g. https://media.example.org).
 BUILD_MEDIA_ORIGIN = os.environ.get("BUILD_MEDIA_ORIGIN", "")
+# The importer downloads pictures from other sites, never from a private or local address
+# (the address comes from content); only the tests, whose stand-in site is on loopback, allow it.
+IMPORT_IMAGES_FROM_PRIVATE_ADDRESSES = False
 SITE_PUBLIC_DIR = Path(os.environ.get("SITE_PUBLIC_DIR", BASE_DIR / "public"))
 # The site's Pelican settings (name, THEME, PLUGINS, …): pelicanconf.py unless set
 # (production: publishconf.py). PUBLIC_SITE_URL is its SITEURL.

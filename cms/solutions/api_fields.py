@@ -108,7 +108,9 @@ class MetricsField(Field):
 class ReferencesField(Field):
     def to_representation(self, references):
         return [
-            {**_source(ref.source), "note": ref.note} for ref in references.all() if ref.source.live
+            {**shown, "note": ref.note}
+            for ref in references.all()
+            if (shown := _source(ref.source)) is not None
         ]
 
 
