@@ -61,9 +61,14 @@ def test_publish_unpublish_and_slug_change_reach_the_site_and_the_webhook(
     assert "/solutions/cargo-bikes/" in build.changed_urls
     assert build.triggers.get().description == f"Published “{page.title}”"
     # the worker's log says what each build read and rendered, for an operator to follow
-    log = worker.output()
+    # (the worker writes "live" after marking the build live and sending its webhooks)
+    log = wait_for(
+        lambda: f"build #{build.pk} live: " in worker.output() and worker.output(),
+        timeout=30,
+        what=f"the worker to log build #{build.pk} as live",
+    )
     assert "exported 1 page(s) in 3 request(s), incremental, in" in log, log[-2000:]
-    assert f"build #{build.pk} live: " in log and "incremental, " in log
+    assert f"(incremental, {build.rendered} file(s) rendered, built in" in log, log[-2000:]
 
     # the site.deployed webhook: signed, with the changed URLs
     wait_for(
