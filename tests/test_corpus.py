@@ -7,6 +7,7 @@ import re
 import pytest
 from bs4 import BeautifulSoup
 from django.utils.text import slugify
+from wagtail.models import Revision
 
 from cms.glossary.models import GlossaryPage, GlossaryTerm
 from cms.imports.models import ImportNote
@@ -51,10 +52,13 @@ def test_whole_corpus_imports(imported_corpus):
     assert GlossaryPage.objects.live().get().url_path.endswith("/glossary/")
     buildings = SectorPage.objects.get(slug="buildings")
     assert 'href="/glossary/#carbon-budget"' in str(buildings.body.raw_data)
-    # re-import is idempotent
-    code, _, err = run_import(CORPUS_DOCS)
+    # importing again changes nothing: no page, no revision, nothing to rebuild
+    revisions = Revision.objects.count()
+    code, out, err = run_import(CORPUS_DOCS)
     assert code == 0, err
+    assert "(107 unchanged)" in out
     assert SolutionPage.objects.count() == 93 and SectorPage.objects.count() == 14
+    assert Revision.objects.count() == revisions
 
 
 def test_whole_corpus_builds_and_passes_the_checks(imported_corpus, live_server, tmp_path):

@@ -96,15 +96,25 @@ def test_structure_sections_organisations_cover_and_links(seed_page):
     assert page.live and page.editorial_status == "ai_draft"
 
 
-def test_reimport_updates_with_a_new_revision_and_no_duplicates(seed_page):
+def test_reimport_leaves_an_unchanged_page_alone_and_updates_a_changed_one(seed_page, workdir):
     page, _ = seed_page
     revisions = page.revisions.count()
     organisations = Organisation.objects.count()
-    code, _, err = run_import(SEED)
+    # the same file again: nothing new to review, publish or rebuild
+    code, out, err = run_import(SEED)
     assert code == 0, err
+    assert "Imported 1 page(s), published (1 unchanged)" in out
+    assert page.revisions.count() == revisions
+    # a changed file: a new revision, published, and still one page, no new organisation
+    edited = workdir / SEED.name
+    edited.write_text(SEED.read_text().replace("## Overview", "## Overview\n\nRevised in 2026."))
+    code, out, err = run_import(edited)
+    assert code == 0, err
+    assert "unchanged" not in out
     assert SolutionPage.objects.filter(slug="high-efficiency-heat-pumps").count() == 1
     page.refresh_from_db()
-    assert page.revisions.count() == revisions + 1
+    assert page.revisions.count() == revisions + 1 and page.live_revision == page.latest_revision
+    assert "Revised in 2026." in str(page.body.raw_data)
     assert Organisation.objects.count() == organisations
     from wagtail.images import get_image_model
 

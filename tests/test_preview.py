@@ -1,5 +1,6 @@
 """Editors see their draft rendered by the real theme, and nobody else's."""
 
+import difflib
 import threading
 import time
 from collections.abc import Iterator
@@ -41,7 +42,9 @@ def test_preview_of_an_unchanged_page_is_the_built_page(preview_url, public):
     response = _preview(preview_url, page)
     assert response.status_code == 200
     built = (public / "current" / "solutions" / "rooftop-solar" / "index.html").read_text()
-    assert response.text == built
+    assert response.text == built, "".join(
+        difflib.unified_diff(built.splitlines(True), response.text.splitlines(True), n=1)
+    )
     assert response.headers["Cache-Control"] == "no-store"
     assert response.headers["X-Robots-Tag"] == "noindex"
     css = requests.get(preview_url.rstrip("/") + _stylesheet(response.text), timeout=10)

@@ -60,9 +60,13 @@ def import_glossary(
     warnings say which terms have no definition yet."""
     warnings = []
     for term, definition, line in read_terms(path):
-        GlossaryTerm.objects.update_or_create(
-            slug=slugify(term)[:120], defaults={"term": term, "definition": definition}
-        )
+        slug = slugify(term)[:120]
+        known = GlossaryTerm.objects.filter(slug=slug).first()
+        if known is None:
+            GlossaryTerm.objects.create(slug=slug, term=term, definition=definition)
+        elif (known.term, known.definition) != (term, definition):  # else: nothing to rebuild
+            known.term, known.definition = term, definition
+            known.save()
         if not BeautifulSoup(definition, "html.parser").get_text(strip=True):
             warnings.append(
                 ImportProblem(

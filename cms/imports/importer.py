@@ -1,11 +1,13 @@
 """Write parsed handbook pages into Wagtail: pages, images, organisations, sector links.
 
 Each file is imported in its own transaction: a file that fails leaves nothing behind and
-the others carry on. Importing a file again updates its page with a new revision.
+the others carry on. Importing a file again updates its page with a new revision, unless
+the page would not change: then it is left as it is (no revision, nothing to rebuild).
 """
 
 import hashlib
 import io
+import json
 import posixpath
 from dataclasses import dataclass, field
 from html import escape, unescape
@@ -46,11 +48,32 @@ from .source import ImportProblem, Node, SourceImage, SourcePage
 # turns them into public URLs.
 STORED_LINK_ATTRIBUTES = frozenset({"href", "linktype", "id"})
 IMAGE_EXTENSIONS = {"JPEG": "jpg", "PNG": "png", "GIF": "gif", "WEBP": "webp", "AVIF": "avif"}
+# What an import writes into a page (the fields of both kinds; a kind lacks some).
+IMPORTED_FIELDS = (
+    "title",
+    "summary",
+    "body",
+    "source_path",
+    "source_markdown",
+    "source_commit",
+    "source_license",
+    "editorial_status",
+    "cover_image",
+    "cover_image_url",
+    "cover_alt",
+    "cover_caption",
+    "organisation_mentions",
+    "sector_links",
+    "ordered_solutions",
+    "icon",
+    "metrics",
+)
 
 
 @dataclass
 class ImportReport:
     imported: list[Page] = field(default_factory=list)
+    unchanged: list[Page] = field(default_factory=list)  # imported again, as they were
     failed: list[ImportProblem] = field(default_factory=list)
     warnings: list[ImportProblem] = field(default_factory=list)
 
@@ -114,6 +137,8 @@ def import_pages(paths: list[Path], options: ImportOptions | None = None) -> Imp
                 for instance in changed:
                     ReferenceIndex.create_or_update_for_object(instance)
             report.imported.append(page)
+            if not writer.changed_pages:
+                report.unchanged.append(page)
         except ImportProblem as problem:
             report.failed.append(problem)
             _discard(new_pages.get(source.path))
@@ -162,6 +187,7 @@ class _PageWriter:
         parent, model = _parent_and_model(self.source, self.structure)
         live_page = model.objects.child_of(parent).get(slug=self.source.slug)
         page = live_page.get_latest_revision_as_object()
+        before = imported_content(page)
         page.title = self.source.title
         page.summary = self.source.summary
         page.body = [self.block(node) for node in self.source.body]
@@ -182,10 +208,12 @@ class _PageWriter:
             self.sector_fields(page)
             listed_solutions = self.listed_solutions()
             page.ordered_solutions = [SectorSolution(solution_id=pk) for pk in listed_solutions]
-        revision = page.save_revision(log_action=True, clean=True)
-        if self.options.publish:
-            revision.publish()
-        self.changed_pages.add(live_page.pk)
+        published = live_page.live and not live_page.has_unpublished_changes
+        if imported_content(page) != before or (self.options.publish and not published):
+            revision = page.save_revision(log_action=True, clean=True)
+            if self.options.publish:
+                revision.publish()
+            self.changed_pages.add(live_page.pk)
         ImportNote.objects.filter(page=live_page).delete()
         for note in self.notes:
             note.page = live_page
@@ -402,6 +430,44 @@ class _PageWriter:
         image_id = save_image(data, name, image.alt, self.source.path, image.line).pk
         self.images[image.src] = image_id
         return image_id
+
+
+def imported_content(page: HandbookPage) -> str:
+    """What an import wrote into `page`, as JSON without the ids that each save makes anew
+    (rows of its lists, blocks of its body): equal before and after importing a file again
+    that did not change."""
+    data = page.serializable_data()
+    content = {}
+    for name in IMPORTED_FIELDS:
+        if name not in data:
+            continue
+        value = data[name]
+        if isinstance(value, list):  # the rows of a list (sector links, metrics, …), in order
+            parent = page._meta.get_field(name).field.name
+            value = [_without(row, {"pk", "sort_order", parent}) for row in value]
+        elif name == "body":
+            value = _without_block_ids(json.loads(value) if isinstance(value, str) else value)
+        content[name] = value
+    return json.dumps(content, sort_keys=True, default=_plain_number)
+
+
+def _without(row: dict, keys: set[str]) -> dict:
+    return {key: value for key, value in row.items() if key not in keys}
+
+
+def _without_block_ids(value):
+    if isinstance(value, list):
+        return [_without_block_ids(item) for item in value]
+    if isinstance(value, dict):
+        if {"type", "value"} <= value.keys():  # a block of a stream or list: its id is new
+            value = _without(value, {"id"})
+        return {key: _without_block_ids(item) for key, item in value.items()}
+    return value
+
+
+def _plain_number(value) -> str:
+    """Decimals as written: 72 and 72.000 are one number."""
+    return format(value.normalize(), "f") if hasattr(value, "normalize") else str(value)
 
 
 def _set_sector_link(

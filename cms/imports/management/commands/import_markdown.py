@@ -32,6 +32,8 @@ class Command(BaseCommand):
                 self.style.ERROR(f"error: {problem} (nothing of this file was imported)")
             )
         state = "published" if publish else "saved as drafts"
+        if report.unchanged:
+            state += f" ({len(report.unchanged)} unchanged)"
         self.stdout.write(
             f"Imported {len(report.imported)} page(s), {state}; "
             f"{len(report.failed)} failed; {len(report.warnings)} warning(s)."
