@@ -87,6 +87,7 @@ def changed_pages(since: datetime, until: datetime) -> list[dict]:
     as {"id", "action", "timestamp"}. A page that is not public now is listed too: the
     exporter finds it gone (404) and removes it."""
     found: dict[int, dict] = {}
+    own: set[int] = set()  # pages whose own title, address or visibility may have changed
 
     def add(page_id: int, action: str, timestamp: datetime) -> None:
         known = found.get(page_id)
@@ -97,16 +98,20 @@ def changed_pages(since: datetime, until: datetime) -> list[dict]:
     for change in changes.order_by("created_at", "pk"):
         if change.page_id is not None:
             add(change.page_id, change.kind, change.created_at)
+            own.add(change.page_id)
             if change.subtree and (page := Page.objects.filter(pk=change.page_id).first()):
                 for child_id in page.get_descendants().values_list("pk", flat=True):
                     add(child_id, change.kind, change.created_at)
+                    own.add(child_id)
+        # Pages that show an edited organisation, source or image: their title and address
+        # stay as they were, so the pages that link to them need nothing new.
         for page_id in change.pages:
             add(page_id, SiteChange.Kind.EDITED, change.created_at)
 
     # Pages that link to a changed page show its title and URL (or must drop the link).
-    for change in list(found.values()):
-        timestamp = datetime.fromisoformat(change["timestamp"])
-        for source_id in pages_referring_to(Page(pk=change["id"])):
+    for page_id in sorted(own):
+        timestamp = datetime.fromisoformat(found[page_id]["timestamp"])
+        for source_id in pages_referring_to(Page(pk=page_id)):
             if source_id not in found or found[source_id]["action"] != "deleted":
                 add(source_id, SiteChange.Kind.EDITED, timestamp)
     # Only pages the site has shown: a page that was never public is nobody's business.
