@@ -3,11 +3,13 @@ pages, all measured in one run on this machine:
 
 - full export of the CMS (content_export over HTTP) and incremental export of one edit;
 - full build (ours, Pelican with the snapshot plugin, in processes) against plain Pelican
-  building the same pages from the corpus Markdown, and the Pagefind index;
+  building the same pages from the corpus Markdown, and the Pagefind index (in full, and
+  again after 3 pages changed);
 - publish → live for 20 one-page edits (p50, p95), an unpublish, and an edit of the
   organisation named on the most pages: from the save returning to the static server
-  serving the change, with `manage.py build_worker` (database queue) and `site_builder
-  serve`, as `make run` runs them;
+  serving the change (and, for the edits, until search has the live release), with
+  `manage.py build_worker` (database queue) and `site_builder serve`, as `make run` runs
+  them;
 - the peak memory (RSS) of each.
 
     python -m bench scale                         # 1,000 and 10,000
@@ -70,6 +72,21 @@ def _probe(env: dict, *args: str) -> dict:
     return json.loads(ran.stdout.strip().splitlines()[-1])
 
 
+def _edit_release(public: Path, pages: int) -> None:
+    """Make live a copy of the live release (its files linked) in which `pages` solution
+    pages changed, as a publish changes them."""
+    from site_builder import deploy
+
+    live = deploy.releases_dir(public) / deploy.current(public)
+    edited = deploy.releases_dir(public) / deploy.new_build_id()
+    shutil.copytree(live, edited, symlinks=True, copy_function=os.link)
+    for path in sorted((edited / "solutions").glob("*/index.html"))[::997][:pages]:
+        text = path.read_text().replace("</h1>", " (edited)</h1>", 1)
+        path.unlink()  # not the linked file of the release before
+        path.write_text(text)
+    deploy.activate(public, edited.name)
+
+
 def _vm_hwm(pid: int) -> float:
     """Peak RSS (MB) of a running process, from /proc."""
     for line in Path(f"/proc/{pid}/status").read_text().splitlines():
@@ -114,6 +131,10 @@ def measure(size: int, workdir: Path, edits: int, log_dir: Path) -> dict:
             cwd=REPO,
         )
         row["search_index_s"], row["search_index_mb"] = run_measured(
+            [sys.executable, "-c", SEARCH_INDEX, str(workdir / f"full-{size}")], cwd=REPO
+        )
+        _edit_release(workdir / f"full-{size}", pages=3)
+        row["search_edit_s"], row["search_edit_mb"] = run_measured(
             [sys.executable, "-c", SEARCH_INDEX, str(workdir / f"full-{size}")], cwd=REPO
         )
         markdown = workdir / f"markdown-{size}"
@@ -196,8 +217,16 @@ COLUMNS = [
     ("Pelican ÷ ours", lambda r: f"{r['pelican_over_ours']:.1f}×"),
     ("search index", lambda r: f"{r['search_index_s']:.1f} s ({r['search_index_mb']:.0f} MB)"),
     (
+        "search index, 3 pages edited",
+        lambda r: f"{r['search_edit_s']:.1f} s ({r['search_edit_mb']:.0f} MB)",
+    ),
+    (
         "publish → live p50 / p95",
         lambda r: f"{r['publish_p50_s']:.2f} / {r['publish_p95_s']:.2f} s",
+    ),
+    (
+        "live → in search p50 / p95",
+        lambda r: f"{r['searchable_p50_s']:.1f} / {r['searchable_p95_s']:.1f} s",
     ),
     ("unpublish → gone", lambda r: f"{r['unpublish_s']:.2f} s"),
     (

@@ -82,10 +82,11 @@ def publish_edits(site: str, public: str, edits: int) -> dict:
 
     from cms.publishing.models import Build
     from cms.solutions.models import Organisation, OrganisationMention, SolutionPage
+    from site_builder import deploy, search
 
     public = Path(public)
     pages = list(SolutionPage.objects.live().order_by("pk"))
-    seconds, builds = [], []
+    seconds, builds, searchable = [], [], []
     for number in range(edits):
         page = pages[(number * 7919) % len(pages)]  # spread over the site
         marker = f"Edited for the benchmark, {number} {time.time_ns()}."
@@ -94,6 +95,8 @@ def publish_edits(site: str, public: str, edits: int) -> dict:
         _publish(page, marker)  # returns: the clock starts
         seconds.append(_until(lambda url=url, marker=marker: marker in _status_and_text(url)[1]))
         builds.append(Build.objects.filter(status="live").first().seconds)
+        live = deploy.current(public)  # … and until search finds it (the index is made after)
+        searchable.append(_until(lambda live=live: (search.indexed_release(public) or "") >= live))
     quantiles = statistics.quantiles(seconds, n=20, method="inclusive")
 
     _quiet(public)
@@ -130,6 +133,8 @@ def publish_edits(site: str, public: str, edits: int) -> dict:
         "publish_max_s": max(seconds),
         "publish_s": seconds,
         "build_p50_s": statistics.median(builds),
+        "searchable_p50_s": statistics.median(searchable),
+        "searchable_p95_s": statistics.quantiles(searchable, n=20, method="inclusive")[18],
         "unpublish_s": unpublish,
         "organisation_s": organisation,
         "organisation_pages": named,

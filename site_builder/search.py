@@ -1,19 +1,28 @@
 """The search index: Pagefind over the live release, made after the release goes live.
 
-Indexing every page takes seconds to minutes (about 1 s per 1,000 pages here), so it is
-not on the way from Publish to live: each release links `pagefind/` to public/search/current,
-and when a release is live, its index is built beside the others and that link is switched:
+Indexing takes about 1 s and 300 MB per 1,000 pages here, so it is not on the way from
+Publish to live, and a large site is indexed in shards of about SHARD_PAGES pages (each
+page in the shard its address picks): after a publish, only the shards whose pages changed
+are indexed again, and the reader's browser merges the shards' results (Pagefind's
+mergeIndex). A site of up to SHARD_PAGES pages has one index, as Pagefind makes it.
 
-    public/search/<release id>/   the Pagefind bundle built from that release's pages
+    public/search/shards/<key>/    a Pagefind bundle of one shard (key: its pages' contents)
+    public/search/<release id>/    what /pagefind/ serves: the first shard's bundle, linked,
+                                   shards.json naming the others, and shards -> ../shards
     public/search/current -> <release id>
 
-Until then, search answers from the index of the release before. A rollback keeps the
-newest index.
+Each release links `pagefind/` to public/search/current; until a new release is indexed,
+search answers from the index of the release before. A rollback keeps the newest index.
 """
 
+import hashlib
+import json
 import os
+import shutil
 import subprocess
 import sys
+import zlib
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from content_export.files import file_lock
@@ -21,6 +30,12 @@ from content_export.files import file_lock
 from . import deploy
 
 KEEP = 2  # the index in use, and the one before for searches already under way
+# Pages per shard: each is indexed in about 1 s and 300 MB. Shards rank each query's words
+# by their own statistics, so a merged ranking can differ a little from one index's; a
+# host with memory to spare sets SEARCH_SHARD_PAGES above the site's size for one index.
+SHARD_PAGES = int(os.environ.get("SEARCH_SHARD_PAGES", "1000"))
+SHARDS_AT_ONCE = 2  # shards indexed together (one per core here; 600 MB at most)
+BODY_MARK = b"data-pagefind-body"
 
 
 class SearchIndexError(Exception):
@@ -36,46 +51,110 @@ def indexed_release(public: Path) -> str | None:
     return deploy.link_target(search_dir(public) / "current")
 
 
-def update_search_index(public: Path) -> str | None:
+def update_search_index(public: Path, shard_pages: int = SHARD_PAGES) -> str | None:
     """Index the live release unless its index is there already; returns the release
     indexed, or None if there was nothing to do."""
     public = Path(public)
     folder = search_dir(public)
-    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "shards").mkdir(parents=True, exist_ok=True)
     with file_lock(folder / ".lock"):  # one indexer at a time, whichever worker runs it
         live = deploy.current(public)
         if live is None or indexed_release(public) == live:
             return None
         for unfinished in folder.glob(".building-*"):  # left by an indexer that was stopped
             deploy.remove_tree(unfinished)
-        building = folder / f".building-{live}"
-        ran = subprocess.run(
-            [
-                "nice",
-                "-n",
-                "19",
-                sys.executable,
-                "-m",
-                "pagefind",
-                "--site",
-                str(deploy.releases_dir(public) / live),
-                "--output-path",
-                str(building),
-            ],
-            capture_output=True,
-            text=True,
-        )
-        if ran.returncode != 0:
-            deploy.remove_tree(building)
-            raise SearchIndexError(
-                f"Pagefind could not index release {live}: {ran.stderr.strip()[-500:]}"
-            )
-        deploy.remove_tree(folder / live)
-        os.rename(building, folder / live)
+        release = deploy.releases_dir(public) / live
+        shards = plan_shards(searchable_pages(release), shard_pages)
+        missing = [(key, pages) for key, pages in shards if not (folder / "shards" / key).is_dir()]
+        with ThreadPoolExecutor(SHARDS_AT_ONCE) as pool:
+            for problem in pool.map(lambda shard: _index_shard(folder, release, *shard), missing):
+                if problem:
+                    raise SearchIndexError(f"Pagefind could not index release {live}: {problem}")
+        _serve_index(folder, live, [key for key, _ in shards])
         deploy.switch_link(folder / "current", Path(live))
-        for old in sorted(
-            p.name for p in folder.iterdir() if p.is_dir() and not p.name.startswith(".")
-        )[:-KEEP]:
-            if old != live:
-                deploy.remove_tree(folder / old)
+        _remove_unused(folder, live)
         return live
+
+
+def searchable_pages(release: Path) -> dict[str, str]:
+    """The release's pages that Pagefind indexes, by path, with a digest of each: those
+    marked `data-pagefind-body` if any page is (as Pagefind itself chooses), else all."""
+    pages, marked = {}, set()
+    for path in sorted(release.rglob("*.html")):
+        name = path.relative_to(release).as_posix()
+        if name.startswith("pagefind/"):
+            continue
+        data = path.read_bytes()
+        pages[name] = hashlib.sha256(data).hexdigest()
+        if BODY_MARK in data:
+            marked.add(name)
+    return {name: pages[name] for name in marked} if marked else pages
+
+
+def plan_shards(pages: dict[str, str], shard_pages: int) -> list[tuple[str, list[str]]]:
+    """Pages in shards of about `shard_pages`, each page in the shard its path picks (so a
+    page stays in its shard while the site keeps its size), keyed by the shards' contents."""
+    count = max(1, -(-len(pages) // shard_pages))
+    members: list[list[str]] = [[] for _ in range(count)]
+    for name in pages:
+        members[zlib.crc32(name.encode()) % count].append(name)
+    shards = []
+    for names in members:
+        if names or count == 1:  # a site without pages still gets an (empty) index
+            listed = "\n".join(f"{name} {pages[name]}" for name in names)
+            shards.append((hashlib.sha256(listed.encode()).hexdigest()[:24], names))
+    return shards
+
+
+def _index_shard(folder: Path, release: Path, key: str, pages: list[str]) -> str | None:
+    """Index one shard's pages into shards/<key>; the error Pagefind gave, or None."""
+    site, building = folder / f".building-{key}-site", folder / f".building-{key}"
+    for name in pages:  # the shard's pages at their addresses, linked, not copied
+        (site / name).parent.mkdir(parents=True, exist_ok=True)
+        os.link(release / name, site / name)
+    site.mkdir(exist_ok=True)
+    ran = subprocess.run(
+        ["nice", "-n", "19", sys.executable, "-m", "pagefind"]
+        + ["--site", str(site), "--output-path", str(building)],
+        capture_output=True,
+        text=True,
+    )
+    deploy.remove_tree(site)
+    if ran.returncode != 0:
+        deploy.remove_tree(building)
+        return ran.stderr.strip()[-500:]
+    os.rename(building, folder / "shards" / key)
+    return None
+
+
+def _serve_index(folder: Path, live: str, keys: list[str]) -> None:
+    """search/<live>/: the first shard's bundle (its files linked), the others named in
+    shards.json for the search page to merge, under shards/."""
+    served = folder / live
+    deploy.remove_tree(served)
+    shutil.copytree(folder / "shards" / keys[0], served, copy_function=os.link)
+    (served / "shards.json").write_text(json.dumps({"primary": keys[0], "merge": keys[1:]}))
+    (served / "shards").symlink_to(Path("..") / "shards")
+
+
+def _remove_unused(folder: Path, live: str) -> None:
+    """Keep the newest KEEP indexes and the shards they use; remove the rest."""
+    indexes = sorted(
+        p.name
+        for p in folder.iterdir()
+        if p.is_dir() and not p.is_symlink() and p.name != "shards" and not p.name.startswith(".")
+    )
+    kept = {*indexes[-KEEP:], live}
+    for old in indexes:
+        if old not in kept:
+            deploy.remove_tree(folder / old)
+    used = set()
+    for name in kept:
+        try:
+            listed = json.loads((folder / name / "shards.json").read_text())
+        except (OSError, ValueError):
+            continue
+        used |= {listed["primary"], *listed["merge"]}
+    for shard in (folder / "shards").iterdir():
+        if shard.name not in used:
+            deploy.remove_tree(shard)

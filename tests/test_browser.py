@@ -2,12 +2,16 @@
 sector → solution, the sector filter and a search; live preview, publishing a new page, what
 a solution needs before it is published, and a rollback of the public site."""
 
+import json
+import os
 import re
+import shutil
 import threading
 
 import pytest
 from playwright.sync_api import expect
 
+from site_builder import deploy, search
 from site_builder.serve import make_server
 from tests.browser import EDITOR, PASSPHRASE, add_block, in_a_thread, log_in, open_editor
 from tests.conftest import SITE_URL
@@ -128,6 +132,53 @@ def test_reader_searches_from_the_header_of_any_page(site_url, browser_page):
         assert without_script.url.endswith("/solutions/")
     finally:
         quiet.close()
+
+
+def _search_results(page, site_url: str, words: str) -> list[str]:
+    """The addresses the search page finds for `words`, best first, all of them."""
+    page.goto(f"{site_url}/search/?q={words}")
+    page.locator(".pagefind-ui__result-link").first.wait_for(timeout=10_000)
+    more = page.get_by_role("button", name="Load more results")
+    while more.count():
+        more.click()
+    return page.locator(".pagefind-ui__result-link").evaluate_all(
+        "links => links.map(link => link.getAttribute('href'))"
+    )
+
+
+def test_a_site_indexed_in_shards_finds_what_one_index_finds(public, site_url, browser_page):
+    """A large site's search index is made of shards that the reader's browser merges: it
+    finds every page that one index finds, the solution first for its name; after a page
+    changes, only its shard is indexed again."""
+    queries = ["heat pump", "solar", "battery storage", "policy"]
+    one_index = {words: _search_results(browser_page, site_url, words) for words in queries}
+    release = deploy.releases_dir(public) / deploy.current(public)
+    half = len(search.searchable_pages(release)) // 2 + 1
+    search_folder = search.search_dir(public)
+    (search_folder / "current").unlink()  # index the live release again, in two shards
+    assert search.update_search_index(public, shard_pages=half) == release.name
+    listed = json.loads((search_folder / release.name / "shards.json").read_text())
+    shards = {listed["primary"], *listed["merge"]}
+    assert len(shards) == 2
+    for words in queries:
+        found = _search_results(browser_page, site_url, words)
+        assert set(found) >= set(one_index[words]), words
+    assert _search_results(browser_page, site_url, "heat pump")[0] == (
+        "/solutions/high-efficiency-heat-pumps/"
+    )
+
+    # a new release in which one page changed: its shard is indexed again, the other kept
+    changed = deploy.releases_dir(public) / deploy.new_build_id()
+    shutil.copytree(release, changed, symlinks=True, copy_function=os.link)
+    page_file = changed / "solutions" / "rooftop-solar" / "index.html"
+    text = page_file.read_text().replace("Rooftop Solar", "Rooftop Solar Arrays")
+    page_file.unlink()  # a new file, as a build writes one, not the release's linked one
+    page_file.write_text(text)
+    deploy.activate(public, changed.name)
+    assert search.update_search_index(public, shard_pages=half) == changed.name
+    listed = json.loads((search_folder / changed.name / "shards.json").read_text())
+    assert len({listed["primary"], *listed["merge"]} & shards) == 1
+    assert _search_results(browser_page, site_url, "arrays")[0] == "/solutions/rooftop-solar/"
 
 
 @pytest.fixture

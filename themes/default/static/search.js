@@ -1,6 +1,7 @@
 // Pagefind's search UI, loaded only on the search page. /search/?q=words (the search box
-// in every page's header) fills the box and runs the search.
-window.addEventListener("DOMContentLoaded", function () {
+// in every page's header) fills the box and runs the search. A large site's index is in
+// shards: /pagefind/shards.json names those to merge with the first.
+function startSearch(shards) {
   var message = document.querySelector("#search .no-script"); // for readers without JavaScript
   if (message) {
     message.remove();
@@ -9,6 +10,9 @@ window.addEventListener("DOMContentLoaded", function () {
     element: "#search",
     showSubResults: true,
     showImages: false,
+    mergeIndex: shards.map(function (key) {
+      return { bundlePath: "/pagefind/shards/" + key + "/" };
+    }),
     translations: { placeholder: "Search solutions, sectors and organisations" },
   });
   var input = document.querySelector("#search input");
@@ -19,4 +23,17 @@ window.addEventListener("DOMContentLoaded", function () {
   if (query) {
     ui.triggerSearch(query);
   }
+}
+
+window.addEventListener("DOMContentLoaded", function () {
+  fetch("/pagefind/shards.json")
+    .then(function (response) {
+      return response.ok ? response.json() : {};
+    })
+    .catch(function () {
+      return {};
+    })
+    .then(function (listed) {
+      startSearch(listed.merge || []);
+    });
 });
