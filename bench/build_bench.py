@@ -18,6 +18,7 @@ import shutil
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from pathlib import Path
 
@@ -28,6 +29,7 @@ from content_export.snapshot import Snapshot
 
 from .sites import CORPUS, REPO, build_site, corpus_is_missing, database_urls, results_table, serve
 
+PAGE_SIZE = os.sysconf("SC_PAGE_SIZE")
 OUR_BUILD = """
 import sys
 from pathlib import Path
@@ -37,14 +39,47 @@ build(Path(sys.argv[1]), Path(sys.argv[2]), search=sys.argv[3] == "search")
 
 
 def run_measured(command: list[str], **kwargs) -> tuple[float, float]:
-    """Seconds and peak RSS (MB) of one child process."""
+    """Seconds and peak memory (MB) of one child process: the larger of its own peak RSS
+    (or its largest descendant's) and the most that it and its descendants held together,
+    sampled every 50 ms (two Pagefind processes at once, for example)."""
     started = time.perf_counter()
     process = subprocess.Popen(command, stdout=subprocess.DEVNULL, **kwargs)
+    together = [0.0]
+    done = threading.Event()
+
+    def sample() -> None:
+        while not done.wait(0.05):
+            together[0] = max(together[0], tree_rss_mb(process.pid))
+
+    sampler = threading.Thread(target=sample, daemon=True)
+    sampler.start()
     _, status, usage = os.wait4(process.pid, 0)
     seconds = time.perf_counter() - started
+    done.set()
+    sampler.join()
     if status != 0:
         raise RuntimeError(f"{command[:3]} failed with status {status}")
-    return seconds, usage.ru_maxrss / 1024
+    return seconds, max(usage.ru_maxrss / 1024, together[0])
+
+
+def tree_rss_mb(root: int) -> float:
+    """Resident memory (MB) of a process and all its descendants, now (from /proc)."""
+    children: dict[int, list[int]] = {}
+    resident: dict[int, int] = {}
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()  # from the state on
+        except OSError:
+            continue  # the process has ended
+        pid = int(stat.parent.name)
+        children.setdefault(int(fields[1]), []).append(pid)
+        resident[pid] = int(fields[21]) * PAGE_SIZE
+    total, todo = 0, [root]
+    while todo:
+        pid = todo.pop()
+        total += resident.get(pid, 0)
+        todo += children.get(pid, [])
+    return total / 2**20
 
 
 def corpus_snapshot(workdir: Path) -> Path:

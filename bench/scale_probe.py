@@ -127,6 +127,8 @@ def publish_edits(site: str, public: str, edits: int) -> dict:
         busiest.save()
         log(instance=busiest, action="wagtail.edit")
     organisation = _until(lambda: busiest.name in _status_and_text(one)[1])
+    wide = Build.objects.filter(status="live").first()  # how long it waited, and built
+    waited = (wide.started_at - wide.created_at).total_seconds()
     return {
         "publish_p50_s": statistics.median(seconds),
         "publish_p95_s": quantiles[18],
@@ -138,6 +140,8 @@ def publish_edits(site: str, public: str, edits: int) -> dict:
         "unpublish_s": unpublish,
         "organisation_s": organisation,
         "organisation_pages": named,
+        "organisation_build_waited_s": waited,
+        "organisation_build_s": (wide.finished_at - wide.started_at).total_seconds(),
     }
 
 

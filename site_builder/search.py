@@ -1,6 +1,6 @@
 """The search index: Pagefind over the live release, made after the release goes live.
 
-Indexing takes about 1 s and 300 MB per 1,000 pages here, so it is not on the way from
+Indexing takes about 2 s and 300 MB per 1,000 pages here, so it is not on the way from
 Publish to live, and a large site is indexed in shards of about SHARD_PAGES pages (each
 page in the shard its address picks): after a publish, only the shards whose pages changed
 are indexed again, and the reader's browser merges the shards' results (Pagefind's
@@ -26,16 +26,20 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from content_export.files import file_lock
+from content_export.snapshot import write_atomic
 
 from . import deploy
 
 KEEP = 2  # the index in use, and the one before for searches already under way
-# Pages per shard: each is indexed in about 1 s and 300 MB. Shards rank each query's words
-# by their own statistics, so a merged ranking can differ a little from one index's; a
-# host with memory to spare sets SEARCH_SHARD_PAGES above the site's size for one index.
-SHARD_PAGES = int(os.environ.get("SEARCH_SHARD_PAGES", "1000"))
-SHARDS_AT_ONCE = 2  # shards indexed together (one per core here; 600 MB at most)
+# Pages per shard: each is indexed in about 1.5 s and 200 MB. Shards rank each query's
+# words by their own statistics, so a merged ranking can differ a little from one index's;
+# a host with memory to spare sets SEARCH_SHARD_PAGES above the site's size for one index.
+# A very large site has MAX_SHARDS larger shards: a reader's browser loads each one.
+SHARD_PAGES = int(os.environ.get("SEARCH_SHARD_PAGES", "600"))
+MAX_SHARDS = 24
+SHARDS_AT_ONCE = 2  # shards indexed together (one per core here)
 BODY_MARK = b"data-pagefind-body"
+MARKS = ".marks.json"  # which files of the release indexed last are marked (see below)
 
 
 class SearchIndexError(Exception):
@@ -64,46 +68,70 @@ def update_search_index(public: Path, shard_pages: int = SHARD_PAGES) -> str | N
         for unfinished in folder.glob(".building-*"):  # left by an indexer that was stopped
             deploy.remove_tree(unfinished)
         release = deploy.releases_dir(public) / live
-        shards = plan_shards(searchable_pages(release), shard_pages)
+        known = _read_marks(folder / MARKS)
+        pages = searchable_pages(release, known)
+        shards = plan_shards(pages, shard_pages)
         missing = [(key, pages) for key, pages in shards if not (folder / "shards" / key).is_dir()]
         with ThreadPoolExecutor(SHARDS_AT_ONCE) as pool:
             for problem in pool.map(lambda shard: _index_shard(folder, release, *shard), missing):
                 if problem:
                     raise SearchIndexError(f"Pagefind could not index release {live}: {problem}")
         _serve_index(folder, live, [key for key, _ in shards])
+        write_atomic(folder / MARKS, json.dumps(known).encode())
         deploy.switch_link(folder / "current", Path(live))
         _remove_unused(folder, live)
         return live
 
 
-def searchable_pages(release: Path) -> dict[str, str]:
-    """The release's pages that Pagefind indexes, by path, with a digest of each: those
-    marked `data-pagefind-body` if any page is (as Pagefind itself chooses), else all."""
-    pages, marked = {}, set()
+def searchable_pages(release: Path, known: dict[str, bool] | None = None) -> dict[str, str]:
+    """The release's pages that Pagefind indexes, by path, each with its file's identity:
+    those marked `data-pagefind-body` if any page is (as Pagefind itself chooses), else all.
+    A file that the release shares with the one before (a hard link: the same identity) is
+    not read again: `known` says, by identity, whether it is marked, and is left holding
+    the release's files."""
+    known = {} if known is None else known
+    pages, marked, seen = {}, set(), {}
     for path in sorted(release.rglob("*.html")):
         name = path.relative_to(release).as_posix()
         if name.startswith("pagefind/"):
             continue
-        data = path.read_bytes()
-        pages[name] = hashlib.sha256(data).hexdigest()
-        if BODY_MARK in data:
+        stat = path.stat()
+        identity = f"{stat.st_ino}-{stat.st_size}-{stat.st_mtime_ns}"
+        is_marked = known.get(identity)
+        if is_marked is None:
+            is_marked = BODY_MARK in path.read_bytes()
+        seen[identity] = is_marked
+        pages[name] = identity
+        if is_marked:
             marked.add(name)
-    return {name: pages[name] for name in marked} if marked else pages
+    known.clear()
+    known.update(seen)
+    return {name: file for name, file in pages.items() if name in marked} if marked else pages
 
 
 def plan_shards(pages: dict[str, str], shard_pages: int) -> list[tuple[str, list[str]]]:
-    """Pages in shards of about `shard_pages`, each page in the shard its path picks (so a
-    page stays in its shard while the site keeps its size), keyed by the shards' contents."""
-    count = max(1, -(-len(pages) // shard_pages))
+    """Pages in shards of about `shard_pages`, keyed by the shards' contents. Each page is
+    in the shard its path picks (so it stays there while the site keeps its size): every
+    shard holds a like mix of solutions, sectors and organisations, so that each ranks a
+    query's words by much the same statistics as one index would."""
+    count = max(1, min(MAX_SHARDS, -(-len(pages) // shard_pages)))
     members: list[list[str]] = [[] for _ in range(count)]
-    for name in pages:
+    for name in pages:  # in path order: the key must not depend on the process
         members[zlib.crc32(name.encode()) % count].append(name)
     shards = []
-    for names in members:
-        if names or count == 1:  # a site without pages still gets an (empty) index
-            listed = "\n".join(f"{name} {pages[name]}" for name in names)
-            shards.append((hashlib.sha256(listed.encode()).hexdigest()[:24], names))
+    for shard in members:
+        if shard or count == 1:  # (a site without pages still gets an empty index)
+            listed = "\n".join(f"{name} {pages[name]}" for name in shard)
+            shards.append((hashlib.sha256(listed.encode()).hexdigest()[:24], shard))
     return shards
+
+
+def _read_marks(path: Path) -> dict[str, bool]:
+    try:
+        known = json.loads(path.read_text())
+    except (OSError, ValueError):
+        return {}
+    return known if isinstance(known, dict) else {}
 
 
 def _index_shard(folder: Path, release: Path, key: str, pages: list[str]) -> str | None:

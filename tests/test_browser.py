@@ -155,11 +155,11 @@ def test_a_site_indexed_in_shards_finds_what_one_index_finds(public, site_url, b
     release = deploy.releases_dir(public) / deploy.current(public)
     half = len(search.searchable_pages(release)) // 2 + 1
     search_folder = search.search_dir(public)
-    (search_folder / "current").unlink()  # index the live release again, in two shards
+    (search_folder / "current").unlink()  # index the live release again, in shards
     assert search.update_search_index(public, shard_pages=half) == release.name
     listed = json.loads((search_folder / release.name / "shards.json").read_text())
     shards = {listed["primary"], *listed["merge"]}
-    assert len(shards) == 2
+    assert len(shards) >= 2
     for words in queries:
         found = _search_results(browser_page, site_url, words)
         assert set(found) >= set(one_index[words]), words
@@ -167,7 +167,7 @@ def test_a_site_indexed_in_shards_finds_what_one_index_finds(public, site_url, b
         "/solutions/high-efficiency-heat-pumps/"
     )
 
-    # a new release in which one page changed: its shard is indexed again, the other kept
+    # a new release in which one page changed: its shard is indexed again, the others kept
     changed = deploy.releases_dir(public) / deploy.new_build_id()
     shutil.copytree(release, changed, symlinks=True, copy_function=os.link)
     page_file = changed / "solutions" / "rooftop-solar" / "index.html"
@@ -177,7 +177,7 @@ def test_a_site_indexed_in_shards_finds_what_one_index_finds(public, site_url, b
     deploy.activate(public, changed.name)
     assert search.update_search_index(public, shard_pages=half) == changed.name
     listed = json.loads((search_folder / changed.name / "shards.json").read_text())
-    assert len({listed["primary"], *listed["merge"]} & shards) == 1
+    assert len({listed["primary"], *listed["merge"]} - shards) == 1
     assert _search_results(browser_page, site_url, "arrays")[0] == "/solutions/rooftop-solar/"
 
 
