@@ -2,7 +2,11 @@
 heuristics, the URL policy, the image check, the release's link checker, the redirect paths
 and the webhook secret check. No database, no server."""
 
+import json
+import os
 import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -220,3 +224,35 @@ Retrofitting makes an existing building use less energy.
     page = _page(tmp_path, text)
     assert page.cover_caption.startswith("Image from <a href=")
     assert page.summary == "Retrofitting makes an existing building use less energy."
+
+
+def test_search_shards_are_the_same_in_every_process_and_hold_only_searchable_pages(tmp_path):
+    """Which shard of the search index a page is in, and each shard's key, do not depend on
+    the process that plans them (a worker's helper and a command find the same shards)."""
+    for number in range(40):
+        page = tmp_path / "solutions" / f"s{number}" / "index.html"
+        page.parent.mkdir(parents=True)
+        page.write_text(f"<article data-pagefind-body>Solution {number}</article>")
+    (tmp_path / "solutions" / "index.html").write_text("<ul><li>a listing</li></ul>")
+    plan = (
+        "import sys, json; from pathlib import Path; from site_builder import search\n"
+        "pages = search.searchable_pages(Path(sys.argv[1]))\n"
+        "print(json.dumps(search.plan_shards(pages, 10)))"
+    )
+    plans = [
+        subprocess.run(
+            [sys.executable, "-c", plan, str(tmp_path)],
+            env={**os.environ, "PYTHONHASHSEED": seed},
+            capture_output=True,
+            text=True,
+            check=True,
+            cwd=REPO,
+        ).stdout
+        for seed in ("1", "2")
+    ]
+    assert plans[0] == plans[1]
+    shards = json.loads(plans[0])
+    assert len(shards) == 4
+    assert sorted(name for _, names in shards for name in names) == sorted(
+        f"solutions/s{number}/index.html" for number in range(40)
+    )  # every page marked for search, once; the listing is not
