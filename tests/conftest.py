@@ -25,19 +25,22 @@ SITE_URL = "https://solutions.example.org"
 # The order in which the test processes take files (--dist loadfile --no-loadscope-reorder):
 # each of the three processes takes two files to begin with (1st and 4th, 2nd and 5th, 3rd
 # and 6th), then the next one whenever it is nearly done. While the first process imports
-# the sample that most files share, the second imports the corpus (test_corpus.py needs no
-# sample) instead of waiting; the longest files start early, the quick ones fill the gaps.
-FILE_ORDER = [  # seconds each took in one test process of three (SQLite)
-    "test_production.py",  # 115, makes the sample
-    "test_corpus.py",  # 48, no sample
-    "test_site_equals_published.py",  # 105
-    "test_export.py",  # 43
-    "test_browser.py",  # 116
-    "test_publishing.py",  # 43
-    "test_site.py",  # 25
-    "test_incremental.py",  # 17
-    "test_hostile_api.py",  # 15
-    "test_admin.py",  # 12
+# the sample that most files share, the second imports the corpus and the third runs the
+# import tests (none of them needs the sample) instead of waiting; the longest files start
+# early, the quick ones fill the gaps.
+FILE_ORDER = [  # seconds each took in one test process of three (PostgreSQL)
+    "test_production.py",  # 71, makes the sample
+    "test_corpus.py",  # 66, no sample
+    "test_import_seed.py",  # 6, no sample
+    "test_site_equals_published.py",  # 75
+    "test_browser.py",  # 81
+    "test_import_errors.py",  # 4, no sample
+    "test_export.py",  # 53
+    "test_publishing.py",  # 52
+    "test_site.py",  # 45
+    "test_incremental.py",  # 30
+    "test_admin.py",  # 16
+    "test_hostile_api.py",  # 14
 ]
 
 
