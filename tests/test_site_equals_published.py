@@ -13,6 +13,7 @@ from types import SimpleNamespace
 import pytest
 import requests
 from django.core.management import CommandError, call_command
+from django.db import transaction
 from django.utils import timezone
 from playwright.sync_api import expect
 from wagtail.contrib.redirects.models import Redirect
@@ -219,6 +220,25 @@ def test_pages_outside_the_site_make_no_change(site):
     root.title = "Root, renamed"
     root.save()
     assert not Build.objects.filter(status=Build.Status.PENDING).exists()
+
+
+def test_one_edit_that_changes_several_things_starts_its_build_at_once(site, settings):
+    """Renaming an organisation also writes redirects from its old address: one edit, so
+    its build starts at once; a second edit soon after is a burst, and waits."""
+    settings.BUILD_QUIET_SECONDS = 30
+    Build.objects.all().delete()
+    organisation = Organisation.objects.filter(mentions__page__live=True).distinct().first()
+    organisation.name = "Renamed In One Go"
+    with transaction.atomic():
+        organisation.save()
+    build = Build.objects.get(status=Build.Status.PENDING)
+    kinds = set(build.triggers.values_list("kind", flat=True))
+    assert kinds == {"snippet", "redirect"}, kinds
+    assert build.not_before - build.created_at < timedelta(seconds=1)
+    organisation.name = "Renamed Again"
+    organisation.save()
+    build.refresh_from_db()
+    assert build.not_before - timezone.now() > timedelta(seconds=20)
 
 
 @pytest.fixture

@@ -6,6 +6,7 @@ which changes count); once committed, it adds a trigger to the pending build. Th
 change touches come from the page tree and Wagtail's reference index.
 """
 
+import itertools
 from datetime import datetime, timedelta
 
 from django.conf import settings
@@ -56,8 +57,28 @@ def record(
     if page is not None:
         remember_shown(page, subtree=subtree)
     trigger = TRIGGER_KINDS[kind]
-    transaction.on_commit(lambda: request_build(trigger, description, page=page, user=user))
+    edit = edit_number()
+    transaction.on_commit(
+        lambda: request_build(trigger, description, page=page, user=user, edit=edit)
+    )
     return change
+
+
+_edit_numbers = itertools.count(1)
+
+
+def edit_number() -> int | None:
+    """A number for the transaction that is open (None outside one): the changes that one
+    edit makes in it (an organisation renamed, and its redirects) are one trigger's worth.
+    A transaction is known by its list of callbacks to run on commit, which Django makes
+    anew when a transaction ends (an Atomic object can serve many transactions)."""
+    connection = transaction.get_connection()
+    if not connection.in_atomic_block:
+        return None
+    known = getattr(connection, "site_edit", None)
+    if known is None or known[1] is not connection.run_on_commit:
+        known = connection.site_edit = (next(_edit_numbers), connection.run_on_commit)
+    return known[0]
 
 
 def remember_shown(page: Page, *, subtree: bool) -> None:

@@ -6,7 +6,9 @@ retry of its own):
 - Quiet period: a lone trigger starts its build at once (BUILD_START_SECONDS). A trigger that
   comes within BUILD_QUIET_SECONDS of another is part of a burst: its build starts once no
   trigger came for BUILD_QUIET_SECONDS, but no later than BUILD_MAX_WAIT_SECONDS after its
-  first trigger. A bulk publish makes one or two builds.
+  first trigger. A bulk publish makes one or two builds. The triggers of one transaction
+  (an organisation renamed, and the redirects from its old address) are one edit, not a
+  burst.
 - A running build writes a heartbeat. A build whose worker died (no heartbeat, or its
   process is gone) is marked failed and run again.
 - A failed build is retried with backoff, BUILD_MAX_ATTEMPTS times in all, unless the
@@ -61,14 +63,17 @@ def request_build(
     full: bool = False,
     delay: float = 0,
     attempt: int = 1,
+    edit: int | None = None,
 ) -> Build:
     """Add a trigger to the pending build, or start a pending build with it. Call after the
-    change is committed (signals use transaction.on_commit)."""
+    change is committed (signals use transaction.on_commit). Triggers with the same `edit`
+    number (changes.edit_number: one transaction) do not prolong each other's wait."""
     recover_abandoned()
     url = public_path(page)
     if page is not None and not Page.objects.filter(pk=page.pk).exists():
         page = None  # deleted in the same transaction that changed it
     problem = None
+    same_edit = edit is not None and edit == getattr(_last_edit, "number", None)
     for _ in range(5):
         now = timezone.now()
         try:
@@ -81,13 +86,15 @@ def request_build(
                     build = Build.objects.create(
                         full=full,
                         attempt=attempt,
-                        not_before=now + _first_wait(now) + timedelta(seconds=delay),
+                        not_before=now + _first_wait(now, same_edit) + timedelta(seconds=delay),
                     )
                 else:
                     quiet_until = min(
                         now + _seconds("BUILD_QUIET_SECONDS"),
                         build.created_at + _seconds("BUILD_MAX_WAIT_SECONDS"),
                     )
+                    if same_edit:  # the same edit: no burst
+                        quiet_until = build.not_before
                     build.not_before = max(
                         build.not_before, quiet_until, now + timedelta(seconds=delay)
                     )
@@ -105,17 +112,25 @@ def request_build(
         except IntegrityError as error:  # another process created the pending build first: join it
             problem = error
             continue
+        _last_edit.number = edit
         if created:
             transaction.on_commit(lambda build_id=build.pk: _enqueue(build_id))
         return build
     raise RuntimeError(f"could not queue a build: {problem}")
 
 
-def _first_wait(now) -> timedelta:
+# The edit number of this thread's last trigger: a transaction's triggers are requested one
+# after another, in its thread, once it commits.
+_last_edit = threading.local()
+
+
+def _first_wait(now, same_edit: bool = False) -> timedelta:
     """A lone publish starts its build at once (BUILD_START_SECONDS); one that comes within
-    the quiet period of another is part of a burst, and waits for the burst to end."""
-    burst = BuildTrigger.objects.filter(created_at__gte=now - _seconds("BUILD_QUIET_SECONDS"))
-    return _seconds("BUILD_QUIET_SECONDS" if burst.exists() else "BUILD_START_SECONDS")
+    the quiet period of another (of another edit) is part of a burst, and waits for the
+    burst to end."""
+    quiet = _seconds("BUILD_QUIET_SECONDS")
+    burst = not same_edit and BuildTrigger.objects.filter(created_at__gte=now - quiet).exists()
+    return quiet if burst else _seconds("BUILD_START_SECONDS")
 
 
 def public_path(page) -> str:
