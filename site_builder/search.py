@@ -71,7 +71,7 @@ def update_search_index(public: Path, shard_pages: int = SHARD_PAGES) -> str | N
         known = _read_marks(folder / MARKS)
         pages = searchable_pages(release, known)
         shards = plan_shards(pages, shard_pages)
-        missing = [(key, pages) for key, pages in shards if not (folder / "shards" / key).is_dir()]
+        missing = [(key, names) for key, names in shards if not (folder / "shards" / key).is_dir()]
         with ThreadPoolExecutor(SHARDS_AT_ONCE) as pool:
             for problem in pool.map(lambda shard: _index_shard(folder, release, *shard), missing):
                 if problem:
