@@ -20,7 +20,7 @@ WORKDIR /app
 COPY requirements.lock ./
 RUN pip install -r requirements.lock
 # The code runs from /app (the services start here), themes beside it: nothing to install.
-COPY manage.py pelicanconf.py publishconf.py ./
+COPY manage.py pelicanconf.py publishconf.py gunicorn.conf.py ./
 COPY themes themes
 COPY content_export content_export
 COPY site_builder site_builder

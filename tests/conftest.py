@@ -33,8 +33,9 @@ FILE_ORDER = [  # seconds each took in one test process of three (PostgreSQL)
     "test_corpus.py",  # 66, no sample
     "test_import_seed.py",  # 6, no sample
     "test_site_equals_published.py",  # 75
-    "test_browser.py",  # 81
+    "test_browser_editor.py",  # 45
     "test_import_errors.py",  # 4, no sample
+    "test_browser_reader.py",  # 36
     "test_export.py",  # 53
     "test_publishing.py",  # 52
     "test_site.py",  # 45
