@@ -6,3 +6,7 @@ folder it starts in (the repository, or /app in the image)."""
 # each). Nothing opens a database connection while the application loads, so no connection
 # is shared between workers.
 preload_app = True
+
+# No control socket (gunicornc): nothing here uses it, and the CMS and the preview renderer,
+# run on one host, would share its default path (~/.gunicorn/gunicorn.ctl).
+control_socket_disable = True

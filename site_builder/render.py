@@ -14,7 +14,13 @@ from typing import Any
 from xml.sax.saxutils import escape
 
 import feedgenerator
-from jinja2 import ChoiceLoader, Environment, FileSystemLoader, PrefixLoader
+from jinja2 import (
+    ChoiceLoader,
+    Environment,
+    FileSystemBytecodeCache,
+    FileSystemLoader,
+    PrefixLoader,
+)
 from markupsafe import Markup
 from pelican.contents import Article, Content
 from pelican.paginator import Paginator
@@ -94,7 +100,11 @@ def environment(settings: dict) -> Environment:
             PrefixLoader({"!default": FileSystemLoader(str(DEFAULT_THEME_DIR / "templates"))}),
         ]
     )
-    env = Environment(loader=loader, **settings["JINJA_ENVIRONMENT"])
+    # Compiled templates are kept in Jinja's cache folder (one per user, in the temporary
+    # folder; keyed by each template's source), so that each build process does not compile
+    # the theme again. A site's JINJA_ENVIRONMENT may set its own.
+    jinja_settings = {"bytecode_cache": FileSystemBytecodeCache(), **settings["JINJA_ENVIRONMENT"]}
+    env = Environment(loader=loader, **jinja_settings)
     env.filters.update(settings.get("JINJA_FILTERS") or {})
     env.filters.update(FILTERS)  # after the site's: `html` is what keeps content safe
     env.globals.update(settings.get("JINJA_GLOBALS") or {})

@@ -525,7 +525,10 @@ def test_editor_to_reader_in_a_real_browser(topology, editor, browser_page, tmp_
             "the feed through nginx",
         )
 
-        # unpublish: gone from the site
+        # unpublish: gone from the site. In the reader's tab (the same browser session): the
+        # builds page left open reloads itself every 3 s while a build waits or runs, which
+        # would cut short a navigation started there.
+        page = reader
         page.goto(f"{cms}/admin/pages/{editor['solutions_index']}/")
         page.get_by_role("link", name="Solar Water Heaters").first.click()
         page_id = page.url.split("/admin/pages/")[1].split("/")[0]
