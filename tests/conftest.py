@@ -22,12 +22,19 @@ SEED = SAMPLE_CONTENT / "solution-high-efficiency-heat-pumps.md"
 SITE_URL = "https://solutions.example.org"
 
 
+def pytest_xdist_auto_num_workers(config) -> int:
+    """How many test processes `-n auto` starts on this machine's two cores: four on SQLite,
+    where many tests wait (for a build worker, a browser, a quiet period) while others run;
+    three on PostgreSQL, whose server needs a share of the cores."""
+    return 3 if os.environ.get("DATABASE_URL", "").startswith("postgres") else 4
+
+
 # The order in which the test processes take files (--dist loadfile --no-loadscope-reorder):
-# each of the three processes takes two files to begin with (1st and 4th, 2nd and 5th, 3rd
-# and 6th), then the next one whenever it is nearly done. While the first process imports
-# the sample that most files share, the second imports the corpus and the third runs the
-# import tests (none of them needs the sample) instead of waiting; the longest files start
-# early, the quick ones fill the gaps.
+# each process takes two files to begin with (with three: 1st and 4th, 2nd and 5th, 3rd and
+# 6th), then the next one whenever it is nearly done. While the first process imports the
+# sample that most files share, the second imports the corpus and the third runs the import
+# tests (none of them needs the sample) instead of waiting; the longest files start early,
+# the quick ones fill the gaps.
 FILE_ORDER = [  # seconds each took in one test process of three (PostgreSQL)
     "test_production.py",  # 71, makes the sample
     "test_corpus.py",  # 66, no sample
