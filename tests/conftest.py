@@ -13,7 +13,7 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 
 from tests.builds import SECRET, Worker, database_url
-from tests.database import COPIES, prepare_test_database
+from tests.database import COPIES, make_template_in_the_background, prepare_test_database
 
 REPO = Path(__file__).resolve().parent.parent
 SAMPLE_CONTENT = REPO / "sample_content"
@@ -27,6 +27,21 @@ def pytest_xdist_auto_num_workers(config) -> int:
     where many tests wait (for a build worker, a browser, a quiet period) while others run;
     three on PostgreSQL, whose server needs a share of the cores."""
     return 3 if os.environ.get("DATABASE_URL", "").startswith("postgres") else 4
+
+
+_TEMPLATE_MAKER = pytest.StashKey()
+
+
+def pytest_configure(config) -> None:
+    """In a parallel run, the migrated template starts being made while the test processes
+    start, instead of after."""
+    if config.option.numprocesses and not hasattr(config, "workerinput"):
+        config.stash[_TEMPLATE_MAKER] = make_template_in_the_background()
+
+
+def pytest_unconfigure(config) -> None:
+    if maker := config.stash.get(_TEMPLATE_MAKER, None):
+        maker.wait()
 
 
 # The order in which the test processes take files (--dist loadfile --no-loadscope-reorder):

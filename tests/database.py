@@ -177,12 +177,25 @@ def _migrations_key() -> str:
 
 def prepare_test_database() -> None:
     """Give this test process's database the tables and data that migrations make, copied
-    from a template that the first process to get here migrates (once per set of migration
-    files, kept in var/ between runs): test processes then skip migrating (17 s each)."""
+    from the template (see `make_template`): test processes then skip migrating (17 s each)."""
+    template = make_template()
+    test_name = connection.creation._get_test_db_name()
+    if connection.vendor == "sqlite":
+        for suffix in ("", "-wal", "-shm", "-journal"):
+            Path(test_name + suffix).unlink(missing_ok=True)
+        shutil.copyfile(template, test_name)
+    else:
+        with _maintenance_cursor() as cursor:
+            cursor.execute(f'DROP DATABASE IF EXISTS "{test_name}"')
+            cursor.execute(f'CREATE DATABASE "{test_name}" TEMPLATE "{template}"')
+
+
+def make_template() -> str:
+    """The migrated template database (a file for SQLite, a database name for PostgreSQL):
+    migrated by the first process to get here, once per set of migration files, and kept in
+    var/ (SQLite) or on the server (PostgreSQL) between runs."""
     from django.conf import settings
 
-    settings_dict = connection.settings_dict
-    test_name = connection.creation._get_test_db_name()
     key = _migrations_key()
     with file_lock(Path(settings.VAR_DIR) / ".test-template.lock"):
         if connection.vendor == "sqlite":
@@ -194,27 +207,33 @@ def prepare_test_database() -> None:
                 building.unlink(missing_ok=True)
                 _migrate(f"sqlite:///{building}")
                 building.rename(template)
-            for suffix in ("", "-wal", "-shm", "-journal"):
-                Path(test_name + suffix).unlink(missing_ok=True)
-            shutil.copyfile(template, test_name)
-        else:
-            template = f"test_template_{key}"
-            with _maintenance_cursor() as cursor:
-                cursor.execute("SELECT 1 FROM pg_database WHERE datname = %s", [template])
-                if cursor.fetchone() is None:
-                    cursor.execute(
-                        "SELECT datname FROM pg_database WHERE datname LIKE 'test_template_%%'"
-                    )
-                    for (old,) in cursor.fetchall():  # made for older migrations
-                        cursor.execute(f'DROP DATABASE IF EXISTS "{old}"')
-                    cursor.execute(f'CREATE DATABASE "{template}"')
-                    try:
-                        _migrate(_postgres_url(settings_dict, template))
-                    except BaseException:
-                        cursor.execute(f'DROP DATABASE "{template}"')
-                        raise
-                cursor.execute(f'DROP DATABASE IF EXISTS "{test_name}"')
-                cursor.execute(f'CREATE DATABASE "{test_name}" TEMPLATE "{template}"')
+            return str(template)
+        template = f"test_template_{key}"
+        with _maintenance_cursor() as cursor:
+            cursor.execute("SELECT 1 FROM pg_database WHERE datname = %s", [template])
+            if cursor.fetchone() is None:
+                cursor.execute(
+                    "SELECT datname FROM pg_database WHERE datname LIKE 'test_template_%%'"
+                )
+                for (old,) in cursor.fetchall():  # made for older migrations
+                    cursor.execute(f'DROP DATABASE IF EXISTS "{old}"')
+                cursor.execute(f'CREATE DATABASE "{template}"')
+                try:
+                    _migrate(_postgres_url(connection.settings_dict, template))
+                except BaseException:
+                    cursor.execute(f'DROP DATABASE "{template}"')
+                    raise
+        return template
+
+
+def make_template_in_the_background() -> subprocess.Popen:
+    """Start making the template in a process of its own, while the test processes start:
+    they wait for it (the lock) instead of one of them making it after they have started."""
+    return subprocess.Popen(
+        [sys.executable, "-m", "tests.database"],
+        cwd=Path(__file__).resolve().parent.parent,
+        env={**os.environ, "PYTEST_XDIST_WORKER": ""},
+    )
 
 
 def _migrate(database_url: str) -> None:
@@ -237,3 +256,10 @@ def _postgres_url(settings_dict: dict, name: str) -> str:
 def _maintenance_cursor():
     """A cursor on PostgreSQL's own database, outside any transaction (CREATE DATABASE)."""
     return connection._nodb_cursor()
+
+
+if __name__ == "__main__":  # make_template_in_the_background
+    import django
+
+    django.setup()
+    make_template()
