@@ -100,16 +100,24 @@ def environment(settings: dict) -> Environment:
             PrefixLoader({"!default": FileSystemLoader(str(DEFAULT_THEME_DIR / "templates"))}),
         ]
     )
-    # Compiled templates are kept in Jinja's cache folder (one per user, in the temporary
-    # folder; keyed by each template's source), so that each build process does not compile
-    # the theme again. A site's JINJA_ENVIRONMENT may set its own.
-    jinja_settings = {"bytecode_cache": FileSystemBytecodeCache(), **settings["JINJA_ENVIRONMENT"]}
+    # A site's JINJA_ENVIRONMENT may set its own bytecode cache.
+    jinja_settings = {"bytecode_cache": _template_cache(), **settings["JINJA_ENVIRONMENT"]}
     env = Environment(loader=loader, **jinja_settings)
     env.filters.update(settings.get("JINJA_FILTERS") or {})
     env.filters.update(FILTERS)  # after the site's: `html` is what keeps content safe
     env.globals.update(settings.get("JINJA_GLOBALS") or {})
     env.tests.update(settings.get("JINJA_TESTS") or {})
     return env
+
+
+def _template_cache() -> FileSystemBytecodeCache | None:
+    """Jinja's cache of compiled templates (a folder of the user's own in the temporary
+    folder, keyed by each template's source), so that each build process does not compile the
+    theme again; none where there is no such folder (a read-only file system)."""
+    try:
+        return FileSystemBytecodeCache()
+    except (OSError, RuntimeError):
+        return None
 
 
 def _theme_files(theme: Path, folder: str) -> dict[str, Path]:
