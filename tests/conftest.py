@@ -55,9 +55,9 @@ FILE_ORDER = [  # seconds each took in one test process of three (PostgreSQL)
     "test_corpus.py",  # 66, no sample
     "test_import_seed.py",  # 6, no sample
     "test_site_equals_published.py",  # 75
-    "test_browser_editor.py",  # 45
+    "test_browser_editor.py",  # 45 (SQLite, four processes)
     "test_import_errors.py",  # 4, no sample
-    "test_browser_reader.py",  # 36
+    "test_browser_reader.py",  # 36 (SQLite, four processes)
     "test_export.py",  # 53
     "test_publishing.py",  # 52
     "test_site.py",  # 45
