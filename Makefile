@@ -12,7 +12,7 @@ help:
 	@echo "make run    set everything up; run the CMS (:8000/admin/) and the site (:8080)"
 	@echo "make test   install what the tests need and run the whole suite"
 	@echo "make setup  set up only (venv, install, migrate, admin user, sample content)"
-	@echo "make bench  publishing at scale: 1,000 and 10,000 pages (needs ../shared/corpus)"
+	@echo "make bench  publishing at scale (1,000 and 10,000 pages) and 20 editors at once"
 	@echo "make screenshots  the reader's pages in Chromium, light and dark (var/screenshots/)"
 
 $(PY):
@@ -67,6 +67,8 @@ clean:
 screenshots: install
 	$(PY) -m bench screenshots
 
-# Publishing at scale: sites of 1,000 and 10,000 solution pages (needs ../shared/corpus).
+# Publishing at scale: sites of 1,000 and 10,000 solution pages, then 20 editors at once on
+# PostgreSQL (needs ../shared/corpus).
 bench: install
 	$(PY) -m bench scale $(BENCH_ARGS)
+	$(PY) -m bench editors

@@ -1,4 +1,5 @@
-"""python -m bench scale | export | build | collector | lighthouse | screenshots (--help)"""
+"""python -m bench scale | editors | export | build | collector | lighthouse | screenshots
+(each takes --help)"""
 
 import argparse
 import sys
@@ -6,6 +7,7 @@ import sys
 from . import (
     build_bench,
     collector_bench,
+    editors_bench,
     export_bench,
     lighthouse_bench,
     scale_bench,
@@ -16,6 +18,7 @@ BENCHES = {
     "export": export_bench.main,
     "build": build_bench.main,
     "collector": collector_bench.main,
+    "editors": editors_bench.main,
     "lighthouse": lighthouse_bench.main,
     "scale": scale_bench.main,
     "screenshots": screenshots.main,

@@ -81,10 +81,10 @@ def free_port() -> int:
 
 
 @contextmanager
-def serve(url: str, workdir: Path):
+def serve(url: str, workdir: Path, workers: tuple[str, ...] = ("-w", "2"), **env_extra: str):
     """gunicorn with the dev settings (media served by Django) on a free port."""
     port = free_port()
-    env = django_env(url, workdir)
+    env = {**django_env(url, workdir), **env_extra}
     server = subprocess.Popen(
         [
             sys.executable,
@@ -93,8 +93,7 @@ def serve(url: str, workdir: Path):
             "cms.wsgi",
             "-b",
             f"127.0.0.1:{port}",
-            "-w",
-            "2",
+            *workers,
             "--log-level",
             "warning",
         ],

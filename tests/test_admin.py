@@ -10,11 +10,11 @@ from bs4 import BeautifulSoup
 from django.contrib.auth.models import Group, User
 from django.test import Client
 from django.utils import timezone
-from django.utils.text import slugify
-from wagtail.test.utils.form_data import inline_formset, nested_form_data, rich_text, streamfield
+from wagtail.test.utils.form_data import inline_formset, rich_text, streamfield
 
 from cms.publishing.models import BuildTrigger, SiteChange
 from cms.solutions.models import SectorPage, SolutionIndexPage, SolutionPage
+from tests.admin_forms import OVERVIEW, new_solution_form
 from tests.conftest import REPO, SEED, run_import
 
 pytestmark = pytest.mark.django_db
@@ -91,35 +91,6 @@ def test_a_publish_keeps_the_usage_counts_exact(db):
     publish(page, organisation_mentions=mentions[:-1])
     assert not ReferenceIndex.get_references_to(ember).exists()
     assert ReferenceIndex.get_references_to(mentions[0].organisation).count() == 1
-
-
-OVERVIEW = {
-    "key": "overview",
-    "heading": "Overview",
-    "anchor": "",
-    "content": streamfield([("paragraph", rich_text("<p>Collectors on the roof heat water.</p>"))]),
-}
-
-
-def new_solution_form(sector, title: str, **fields) -> dict:
-    """The admin's form for a new solution page in one sector, as the editor fills it in."""
-    no_items = inline_formset([])
-    return nested_form_data(
-        {
-            "title": title,
-            "slug": slugify(title),
-            "summary": "Rooftop collectors that heat water with sunlight.",
-            "body": streamfield([("section", OVERVIEW)]),
-            "editorial_status": "in_review",
-            "sector_links": inline_formset([{"id": "", "sector": sector.pk, "is_primary": "on"}]),
-            "related_solutions": no_items,
-            "metrics": no_items,
-            "organisation_mentions": no_items,
-            "references": no_items,
-            "comments": no_items,
-            **fields,
-        }
-    )
 
 
 def test_every_live_link_an_editor_sees_opens_the_public_site(

@@ -11,13 +11,17 @@ from cms.solutions.models import RelatedSolution, SolutionPage
 from tests.conftest import SAMPLE_CONTENT
 
 
+def _solutions(api_url, **params) -> dict[int, dict]:
+    """Every solution page as the exporter lists them (each page's JSON kept between
+    listings, see test_the_listing_keeps_each_pages_json_until_a_change_touches_it)."""
+    params = {"type": "solutions.SolutionPage", "fields": "*", "limit": 500, **params}
+    listing = requests.get(f"{api_url}pages/", params=params, timeout=10).json()
+    return {item["id"]: item for item in listing["items"]}
+
+
 def _solution(api_url, slug):
-    listing = requests.get(
-        f"{api_url}pages/",
-        params={"type": "solutions.SolutionPage", "slug": slug, "fields": "*"},
-        timeout=10,
-    ).json()
-    return listing["items"][0] if listing["items"] else None
+    found = [page for page in _solutions(api_url).values() if page["meta"]["slug"] == slug]
+    return found[0] if found else None
 
 
 def _texts(blocks):
@@ -94,7 +98,10 @@ def test_private_pages_are_absent_everywhere(api_url):
 
 
 def test_listing_queries_do_not_grow_with_pages(published_sample, client):
+    from cms.publishing.changes import outdate_every_serialised_page
+
     def queries(limit):
+        outdate_every_serialised_page()  # each page's JSON is made, not the kept JSON used
         with CaptureQueriesContext(connection) as captured:
             response = client.get(
                 "/api/v2/pages/",
@@ -167,9 +174,11 @@ def test_the_glossary_gives_its_terms_and_a_term_edit_is_a_change_of_its_page(ap
     assert [t["slug"] for t in document["terms"]] == ["albedo", "carbon-budget"]
     assert document["terms"][0]["definition"] == "<p>How much light a surface <i>reflects</i>.</p>"
 
-    def sector_html():
-        found = requests.get(f"{api_url}pages/{sector.pk}/", timeout=10).json()
-        return str(found["body"])
+    def sector_html():  # as the exporter lists it (kept JSON, see serialised.py)
+        sectors = _solutions(api_url, type="solutions.SectorPage")
+        detail = requests.get(f"{api_url}pages/{sector.pk}/", timeout=10).json()
+        assert sectors[sector.pk]["body"] == detail["body"]
+        return str(detail["body"])
 
     assert 'href="/glossary/#carbon-budget"' in sector_html()
     assert "no-such-term" not in sector_html()  # no such term: the text stays, unlinked
@@ -185,6 +194,8 @@ def test_the_glossary_gives_its_terms_and_a_term_edit_is_a_change_of_its_page(ap
 
     page.unpublish()  # the links to it lose their anchor, as page links do
     assert "/glossary/" not in sector_html() and "carbon budget" in sector_html()
+    page.save_revision().publish()  # and get it back when it is there again
+    assert 'href="/glossary/#carbon-budget"' in sector_html()
 
 
 def test_organisations_and_sources_reach_pages_when_published_not_when_drafted(api_url):
@@ -249,3 +260,55 @@ def test_a_wide_image_is_given_no_wider_than_a_page_shows_it(db):
     shown = image_representation(image, "A wide field")
     assert [r["width"] for r in shown["renditions"]] == [400, 700, 1000, 1400]
     assert (shown["width"], shown["height"]) == (3000, 2000)  # the original's size, as said
+
+
+def test_the_listing_keeps_each_pages_json_until_a_change_touches_it(api_url):
+    """The exporter's listings join each page's JSON as it was made last, which is what
+    Wagtail's own serialiser gives, until a change to the page, or to what it shows, or to
+    a page it links to."""
+    from cms.publishing.models import SerialisedPage
+
+    first = _solutions(api_url)
+    stored = SerialisedPage.objects.filter(page_id__in=first)
+    assert stored.count() == len(first) > 5
+    assert all(row.made_at_version == row.version for row in stored)
+    assert _solutions(api_url) == first
+    # a listing ordered otherwise is made by Wagtail's serialiser alone: the same pages
+    assert _solutions(api_url, order="-title") == first
+
+    heat_pumps = SolutionPage.objects.get(slug="high-efficiency-heat-pumps")
+    linking = SolutionPage.objects.get(slug="reducing-food-waste")
+    RelatedSolution.objects.create(page=linking, solution=heat_pumps)
+    linking.save_revision().publish()
+    assert [s["title"] for s in _solution(api_url, linking.slug)["related_solutions"]] == [
+        heat_pumps.title
+    ]
+    heat_pumps.title = "Heat pumps, renamed"
+    heat_pumps.save_revision().publish()
+    related = _solution(api_url, linking.slug)["related_solutions"]
+    assert [s["title"] for s in related] == ["Heat pumps, renamed"]
+    heat_pumps.unpublish()
+    assert _solution(api_url, linking.slug)["related_solutions"] == []
+    assert _solutions(api_url, order="-title") == _solutions(api_url)
+
+
+def test_json_made_while_a_change_commits_is_not_used(published_sample):
+    """The page's version is read before its JSON is made: JSON made from the page as it
+    was before a change (committed meanwhile) is stored, but never used."""
+    from cms.api.serialised import listing_items
+    from cms.publishing.changes import outdate_serialised
+
+    page = SolutionPage.objects.get(slug="cargo-bikes")
+    made = []
+
+    def make(ids):
+        made.append(ids)
+        if len(made) == 1:
+            outdate_serialised([page.pk])  # a change to the page commits meanwhile
+        return {pk: (f'"JSON {len(made)}"', set()) for pk in ids}
+
+    assert listing_items([page.pk], "v", make) == ['"JSON 1"']
+    assert listing_items([page.pk], "v", make) == ['"JSON 2"']  # made again
+    assert listing_items([page.pk], "v", make) == ['"JSON 2"']  # now kept
+    assert listing_items([page.pk], "other host", make) == ['"JSON 3"']
+    assert made == [[page.pk]] * 3

@@ -5,7 +5,7 @@ from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
 from django.core.signing import BadSignature, SignatureExpired
 from django.db.models import Prefetch
-from django.http import Http404, JsonResponse
+from django.http import Http404, HttpResponse, JsonResponse
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from django.views.decorators.http import require_GET
@@ -18,7 +18,9 @@ from wagtail_headless_preview.models import HeadlessPreviewMixin, PagePreview
 from cms.publishing.changes import MAX_CHANGES, changed_pages, log_starts
 from cms.publishing.public_site import public_redirects
 from cms.solutions.models import SolutionPage
-from cms.solutions.representation import for_many_pages
+from cms.solutions.representation import for_many_pages, linked_paths
+
+from .serialised import listing_items, listing_variant, page_json
 
 
 class PublicPagesAPIViewSet(PagesAPIViewSet):
@@ -47,7 +49,27 @@ class PublicPagesAPIViewSet(PagesAPIViewSet):
 
     def listing_view(self, request):
         for_many_pages(request)
-        return super().listing_view(request)
+        variant = listing_variant(request)
+        if variant is None:
+            return super().listing_view(request)
+        queryset = self.get_queryset()
+        self.check_query_parameters(queryset)
+        queryset = self.filter_queryset(queryset)
+        ids = list(self.paginate_queryset(queryset).values_list("pk", flat=True))
+        items = listing_items(ids, variant, self.make_json)
+        total = self.paginator.total_count
+        body = f'{{"meta":{{"total_count":{total}}},"items":[{",".join(items)}]}}'
+        return HttpResponse(body, content_type="application/json")
+
+    def make_json(self, ids: list[int]) -> dict[int, tuple[str, set[str]]]:
+        """Each page's JSON as the listing gives it, and the tree paths its rich text links
+        to (a page may appear at or leave such an address without this page changing)."""
+        made, _ = {}, linked_paths(self.request)
+        serializer, context = self.get_serializer_class(), self.get_serializer_context()
+        for page in self.get_queryset().filter(pk__in=ids):
+            data = serializer(page, context=context).data
+            made[page.pk] = (page_json(data), linked_paths(self.request))
+        return made
 
     def get_queryset(self):
         queryset = super().get_queryset()

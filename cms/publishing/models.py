@@ -173,3 +173,40 @@ class ShownPage(models.Model):
 
     def __str__(self) -> str:
         return str(self.page_id)
+
+
+class SerialisedPage(models.Model):
+    """A live page as the headless API lists it, kept so that a full export does not make
+    every page's JSON again. `version` goes up in the transaction of every change that
+    touches the page (changes.py); the stored JSON is used only if it was made at the
+    version that is current, and while the addresses it links to by path are as they were
+    (see SiteAddress), so JSON made while a change was being committed is never used.
+    """
+
+    page_id = models.BigIntegerField(primary_key=True)  # not a key: rows may outlive pages
+    version = models.PositiveIntegerField(default=0)
+    made_at_version = models.PositiveIntegerField(null=True)
+    variant = models.CharField(max_length=300, blank=True, help_text="Host, type and fields")
+    linked_paths = models.JSONField(
+        default=list, blank=True, help_text="Tree paths its rich text links to (“/glossary/”)"
+    )
+    address_versions = models.JSONField(
+        default=dict, blank=True, help_text="SiteAddress versions of those paths when made"
+    )
+    json = models.TextField(blank=True)
+
+    def __str__(self) -> str:
+        return str(self.page_id)
+
+
+class SiteAddress(models.Model):
+    """An address (a page's tree path, and every path below it) where a page appeared or
+    which a page left, and how many times. A link by path shows only while a live, public
+    page is at its address: kept JSON with such a link is used only while the counts of
+    its addresses are those it was made with."""
+
+    path = models.TextField(primary_key=True)
+    version = models.PositiveIntegerField(default=0)
+
+    def __str__(self) -> str:
+        return self.path

@@ -7,15 +7,15 @@ make no change until they go live. (A queryset's update() sends no signal: code 
 changes what readers see saves the objects.)
 """
 
-from django.db.models.signals import post_delete, post_save, pre_delete, pre_save
+from django.db.models.signals import post_delete, post_migrate, post_save, pre_delete, pre_save
 from django.dispatch import receiver
 from wagtail.contrib.redirects.models import Redirect
-from wagtail.models import CollectionViewRestriction, Page, PageViewRestriction
+from wagtail.models import CollectionViewRestriction, Page, PageViewRestriction, Site
 from wagtail.signals import page_slug_changed, post_page_move
 
 from cms.glossary.models import GlossaryPage, GlossaryTerm
 
-from .changes import SHARED_MODELS, live_pages_showing, record
+from .changes import SHARED_MODELS, live_pages_showing, outdate_every_serialised_page, record
 from .models import SiteChange
 
 # Saving a draft (save_revision) or locking a page, an organisation or a source updates only
@@ -67,6 +67,8 @@ def page_saved(sender, instance, raw=False, update_fields=None, **kwargs):
             f"Published “{instance.title}”",
             page=instance,
             subtree=renamed,
+            new_address=renamed or not before["live"],
+            address_before=before["url_path"] if renamed else None,
         )
     elif before["live"]:
         record(
@@ -80,14 +82,26 @@ def page_saved(sender, instance, raw=False, update_fields=None, **kwargs):
 @receiver(post_page_move)
 def page_moved(sender, instance, url_path_before, url_path_after, **kwargs):
     if instance.live and url_path_before != url_path_after:
-        record(SiteChange.Kind.MOVED, f"Moved “{instance.title}”", page=instance, subtree=True)
+        record(
+            SiteChange.Kind.MOVED,
+            f"Moved “{instance.title}”",
+            page=instance,
+            subtree=True,
+            address_before=url_path_before,
+        )
 
 
 @receiver(page_slug_changed)
 def page_renamed(sender, instance, instance_before, **kwargs):
     # Sent once the publish that changed the slug is committed; the URLs below it changed.
     if instance.live:
-        record(SiteChange.Kind.MOVED, f"Moved “{instance.title}”", page=instance, subtree=True)
+        record(
+            SiteChange.Kind.MOVED,
+            f"Moved “{instance.title}”",
+            page=instance,
+            subtree=True,
+            address_before=instance_before.url_path,
+        )
 
 
 @receiver(pre_delete)
@@ -158,3 +172,18 @@ def glossary_term_changed(sender, instance, raw=False, **kwargs):
     pages = list(GlossaryPage.objects.live().values_list("pk", flat=True))
     if pages:
         record(SiteChange.Kind.EDITED, f"Edited glossary term “{instance.term}”", pages=pages)
+
+
+@receiver(post_save, sender=Site)
+@receiver(post_delete, sender=Site)
+def site_changed(sender, instance, raw=False, **kwargs):
+    """The pages' addresses in the API come from the site's host and root page."""
+    if not raw:
+        outdate_every_serialised_page()
+
+
+@receiver(post_migrate)
+def code_changed(sender, app_config, using="default", **kwargs):
+    """A new release may make the API's JSON differently: made before, it is not used."""
+    if app_config.name == "cms.publishing":
+        outdate_every_serialised_page(using)

@@ -47,6 +47,12 @@ def for_many_pages(request) -> None:
     _lookups({"request": request})["many_pages"] = True
 
 
+def linked_paths(request) -> set[str]:
+    """The tree paths that rich text made public in this request has linked to by path
+    (“/glossary/”) since the last time this was asked."""
+    return _lookups({"request": request}).pop("linked_paths", set())
+
+
 def public_urls(context: dict | None, ids: Iterable[int]) -> dict[int, str]:
     """The public-site URL of each of `ids` that is a live page outside any privacy
     restriction; the others are left out. Each id is looked up once per request."""
@@ -72,6 +78,7 @@ def hidden_page_paths(context: dict | None, paths: Iterable[str]) -> set[str]:
     not live and public (drafts, private, unpublished)."""
     root, lookups = _site_root(context), _lookups(context)
     wanted = {root + path.lstrip("/") for path in paths}
+    lookups.setdefault("linked_paths", set()).update(wanted)
     if lookups.get("many_pages"):  # every page's path at once
         if "every_path" not in lookups:
             pages = Page.objects.filter(url_path__startswith=root)
