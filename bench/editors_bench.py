@@ -2,10 +2,14 @@
 Wagtail admin over HTTP, saving a draft of their own solution page, publishing it and
 previewing it, over and over for a bounded time, while the build worker builds what they
 publish. The CMS runs as in production (gunicorn, 3 workers of 4 threads) on PostgreSQL
-with the Climate Tech Handbook corpus, beside the preview renderer; all on loopback.
+with the Climate Tech Handbook corpus, beside the preview renderer (gunicorn, 2 workers, as
+docker-compose runs it); all on loopback.
 
     python -m bench editors                                  # 20 editors, 60 s
     python -m bench editors --editors 5 --seconds 20 --database sqlite
+    python -m bench editors --think 0                        # as fast as they can click
+
+An editor takes `--think` seconds (on average) between two actions, reading and typing.
 
 Prints p50 / p95 / max of each action and every error, and writes them as JSON with the
 build worker's log beside it; asserts nothing.
@@ -14,6 +18,7 @@ build worker's log beside it; asserts nothing.
 import argparse
 import json
 import os
+import random
 import signal
 import statistics
 import subprocess
@@ -66,10 +71,11 @@ class Editor:
     """One editor's browser: signs in, makes a page, then saves, publishes and previews it
     until `deadline`, noting how long each action took, or what went wrong."""
 
-    def __init__(self, cms: str, name: str, index: int, sector: int, deadline: float):
+    def __init__(self, cms: str, name: str, index: int, sector: int, deadline: float, think: float):
         from tests.admin_forms import new_solution_form
 
-        self.cms, self.name, self.deadline = cms, name, deadline
+        self.cms, self.name, self.deadline, self.think = cms, name, deadline, think
+        self.random = random.Random(name)
         self.index = index
         self.form = new_solution_form(SimpleNamespace(pk=sector), f"Bench solution of {name}")
         self.session = requests.Session()
@@ -93,6 +99,8 @@ class Editor:
             self._timed("preview", self._preview, summary)
 
     def _timed(self, action: str, work, *args, **kwargs) -> None:
+        # the editor reads and types between two actions: `think` seconds on average
+        time.sleep(self.random.uniform(0.5, 1.5) * self.think)
         started = time.perf_counter()
         try:
             work(*args, **kwargs)
@@ -145,7 +153,9 @@ def _expect(answer: requests.Response, status: int) -> None:
         )
 
 
-def measure(editors: int, seconds: float, database: str, workdir: Path, log_dir: Path) -> dict:
+def measure(
+    editors: int, seconds: float, think: float, database: str, workdir: Path, log_dir: Path
+) -> dict:
     url = database_urls([database], workdir)[database]
     print(f"making the CMS with the corpus ({database})…", file=sys.stderr)
     build_site(url, workdir, "corpus")
@@ -174,10 +184,11 @@ def measure(editors: int, seconds: float, database: str, workdir: Path, log_dir:
                 stderr=subprocess.STDOUT,
                 start_new_session=True,
             )
-            renderer = subprocess.Popen(
-                [sys.executable, "-m", "site_builder", "preview", "--api", api]
-                + ["--out", str(public), "--port", str(preview_port)],
+            renderer = subprocess.Popen(  # as docker-compose runs it
+                [sys.executable, "-m", "gunicorn", "site_builder.preview:application()"]
+                + ["--bind", f"127.0.0.1:{preview_port}", "--workers", "2"],
                 cwd=REPO,
+                env={**env, "PREVIEW_API_URL": api, "PUBLIC_DIR": str(public)},
                 stdout=subprocess.DEVNULL,
                 stderr=log,
             )
@@ -190,20 +201,23 @@ def measure(editors: int, seconds: float, database: str, workdir: Path, log_dir:
                     stdout=subprocess.DEVNULL,
                 )
                 print(f"{editors} editors for {seconds:.0f} s…", file=sys.stderr)
-                result = _run_editors(api.removesuffix("/api/v2/"), names, index, sector, seconds)
+                cms = api.removesuffix("/api/v2/")
+                result = _run_editors(cms, names, index, sector, seconds, think)
                 result["builds"] = _builds_since_start()
             finally:
                 os.killpg(worker.pid, signal.SIGTERM)
                 renderer.terminate()
                 worker.wait(60)
                 renderer.wait(30)
-    result.update(editors=editors, seconds=seconds, database=database)
+    result.update(editors=editors, seconds=seconds, think_s=think, database=database)
     return result
 
 
-def _run_editors(cms: str, names: list[str], index: int, sector: int, seconds: float) -> dict:
+def _run_editors(
+    cms: str, names: list[str], index: int, sector: int, seconds: float, think: float
+) -> dict:
     deadline = time.monotonic() + seconds
-    editors = [Editor(cms, name, index, sector, deadline) for name in names]
+    editors = [Editor(cms, name, index, sector, deadline, think) for name in names]
     threads = [threading.Thread(target=editor.run) for editor in editors]
     for thread in threads:
         thread.start()
@@ -245,13 +259,18 @@ def main(argv: list[str]) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench editors")
     parser.add_argument("--editors", type=int, default=20)
     parser.add_argument("--seconds", type=float, default=60)
+    parser.add_argument(
+        "--think", type=float, default=3.0, help="seconds an editor takes between actions"
+    )
     parser.add_argument("--database", choices=["postgres", "sqlite"], default="postgres")
     parser.add_argument("--json", type=Path, default=REPO / "var" / "bench" / "editors.json")
     args = parser.parse_args(argv)
     if corpus_is_missing():
         return 1
     with tempfile.TemporaryDirectory(prefix="bench-editors-", ignore_cleanup_errors=True) as tmp:
-        result = measure(args.editors, args.seconds, args.database, Path(tmp), args.json.parent)
+        result = measure(
+            args.editors, args.seconds, args.think, args.database, Path(tmp), args.json.parent
+        )
     args.json.parent.mkdir(parents=True, exist_ok=True)
     args.json.write_text(
         json.dumps(
@@ -264,8 +283,8 @@ def main(argv: list[str]) -> int:
         )
     )
     table = results_table(
-        f"{args.editors} editors at once for {args.seconds:.0f} s ({args.database}, "
-        f"{os.cpu_count()} cores)",
+        f"{args.editors} editors at once for {args.seconds:.0f} s, {args.think:g} s between "
+        f"actions ({args.database}, {os.cpu_count()} cores)",
         ["action", "times", "p50", "p95", "max"],
     )
     for action in ACTIONS:
