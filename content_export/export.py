@@ -243,18 +243,19 @@ class _Run:
         )
 
 
-def set_rendition_files(node: Any, file_for: Callable[[str], str]) -> None:
+def set_rendition_files(document: Any, file_for: Callable[[str], str]) -> None:
     """Give every image rendition in a page document its `file`, from its `url`."""
-    if isinstance(node, list):
-        for child in node:
-            set_rendition_files(child, file_for)
-    elif isinstance(node, dict):
-        for rendition in node.get("renditions") or []:
-            if isinstance(rendition, dict) and "url" in rendition:
-                rendition["file"] = file_for(rendition["url"])
-        for key, child in node.items():
-            if key != "renditions":
-                set_rendition_files(child, file_for)
+    containers = [document]
+    while containers:  # a page has thousands of values: only dicts and lists are looked into
+        node = containers.pop()
+        if isinstance(node, list):
+            children = node
+        else:
+            for rendition in node.get("renditions") or []:
+                if isinstance(rendition, dict) and "url" in rendition:
+                    rendition["file"] = file_for(rendition["url"])
+            children = [child for key, child in node.items() if key != "renditions"]
+        containers.extend(child for child in children if isinstance(child, (dict, list)))
 
 
 def _change_key(change: dict) -> str:

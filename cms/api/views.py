@@ -65,9 +65,10 @@ class PublicPagesAPIViewSet(PagesAPIViewSet):
         """Each page's JSON as the listing gives it, and the tree paths its rich text links
         to (a page may appear at or leave such an address without this page changing)."""
         made, _ = {}, linked_paths(self.request)
-        serializer, context = self.get_serializer_class(), self.get_serializer_context()
+        # one serializer for all, as a listing has: its fields are worked out once
+        serializer = self.get_serializer_class()(context=self.get_serializer_context())
         for page in self.get_queryset().filter(pk__in=ids):
-            data = serializer(page, context=context).data
+            data = serializer.to_representation(page)
             made[page.pk] = (page_json(data), linked_paths(self.request))
         return made
 
