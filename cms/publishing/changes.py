@@ -26,6 +26,7 @@ from .queue import request_build
 # Snippets, images and documents shown on pages: a change to one changes the pages using it.
 SHARED_MODELS = (Organisation, Source, get_image_model(), get_document_model())
 MAX_CHANGES = 50_000
+BATCH = 5000  # ids in one query (SQLite takes at most 32,766 parameters)
 TRIGGER_KINDS = {
     SiteChange.Kind.PUBLISHED: "publish",
     SiteChange.Kind.UNPUBLISHED: "unpublish",
@@ -131,10 +132,10 @@ def _count_up(model, key: str, values: list) -> None:
     if not values:
         return
     model.objects.bulk_create(
-        [model(**{key: value}) for value in values], ignore_conflicts=True, batch_size=5000
+        [model(**{key: value}) for value in values], ignore_conflicts=True, batch_size=BATCH
     )
-    for start in range(0, len(values), 5000):
-        rows = model.objects.filter(**{f"{key}__in": values[start : start + 5000]})
+    for start in range(0, len(values), BATCH):
+        rows = model.objects.filter(**{f"{key}__in": values[start : start + BATCH]})
         rows.update(version=F("version") + 1)
 
 
@@ -210,14 +211,15 @@ def pages_referring_to(target) -> list[int]:
 
 def pages_referring_to_any(page_ids: list[int]) -> list[int]:
     """Ids of pages whose content links to or shows any of the pages `page_ids`."""
-    if not page_ids:
-        return []
     page_type = ContentType.objects.get_for_model(Page).pk
-    return _referring_pages(
-        ReferenceIndex.objects.filter(
-            to_content_type_id=page_type, to_object_id__in=[str(pk) for pk in page_ids]
+    found = set()
+    for start in range(0, len(page_ids), BATCH):  # a section of a large site: many pages
+        targets = [str(pk) for pk in page_ids[start : start + BATCH]]
+        references = ReferenceIndex.objects.filter(
+            to_content_type_id=page_type, to_object_id__in=targets
         )
-    )
+        found.update(_referring_pages(references))
+    return sorted(found)
 
 
 def _referring_pages(references) -> list[int]:
