@@ -42,6 +42,8 @@ from .sites import (
     free_port,
     results_table,
     serve,
+    start_build_worker,
+    wait_for_a_build,
 )
 
 ACTIONS = ("save draft", "publish", "preview")
@@ -176,14 +178,7 @@ def measure(
         log_path = log_dir / f"editors-worker-{database}.log"
         log_path.parent.mkdir(parents=True, exist_ok=True)
         with open(log_path, "w") as log:
-            worker = subprocess.Popen(
-                [sys.executable, "manage.py", "build_worker"],
-                cwd=REPO,
-                env=env,
-                stdout=log,
-                stderr=subprocess.STDOUT,
-                start_new_session=True,
-            )
+            worker = start_build_worker(env, log)
             renderer = subprocess.Popen(  # as docker-compose runs it
                 [sys.executable, "-m", "gunicorn", "site_builder.preview:application()"]
                 + ["--bind", f"127.0.0.1:{preview_port}", "--workers", "2"],
@@ -193,13 +188,7 @@ def measure(
                 stderr=log,
             )
             try:
-                subprocess.run(
-                    [sys.executable, "manage.py", "build_site", "--wait"],
-                    cwd=REPO,
-                    env=env,
-                    check=True,
-                    stdout=subprocess.DEVNULL,
-                )
+                wait_for_a_build(env)
                 print(f"{editors} editors for {seconds:.0f} s…", file=sys.stderr)
                 cms = api.removesuffix("/api/v2/")
                 result = _run_editors(cms, names, index, sector, seconds, think)

@@ -46,6 +46,8 @@ from .sites import (
     free_port,
     results_table,
     serve,
+    start_build_worker,
+    wait_for_a_build,
 )
 
 OUR_BUILD = """
@@ -157,14 +159,7 @@ def measure(
         log_path = log_dir / f"worker-{size}.log"
         log_path.parent.mkdir(parents=True, exist_ok=True)
         worker_log = open(log_path, "w")  # noqa: SIM115 (closed below)
-        worker = subprocess.Popen(
-            [sys.executable, "manage.py", "build_worker"],
-            cwd=REPO,
-            env=env,
-            stdout=worker_log,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
+        worker = start_build_worker(env, worker_log)
         static = subprocess.Popen(
             [
                 sys.executable,
@@ -180,13 +175,7 @@ def measure(
             stdout=subprocess.DEVNULL,
         )
         try:
-            subprocess.run(
-                [sys.executable, "manage.py", "build_site", "--wait"],
-                cwd=REPO,
-                env=env,
-                check=True,
-                stdout=subprocess.DEVNULL,
-            )
+            wait_for_a_build(env)
             row.update(_probe(env, "publish", f"http://127.0.0.1:{port}", str(public), str(edits)))
             row["worker_mb"] = _vm_hwm(worker.pid)
         except BaseException:

@@ -74,6 +74,30 @@ def build_site(url: str, workdir: Path, size: str) -> None:
     subprocess.run([sys.executable, "-m", "bench.grow", size], cwd=REPO, env=env, check=True)
 
 
+def start_build_worker(env: dict, log) -> subprocess.Popen:
+    """`manage.py build_worker`, writing to `log`, in a session of its own: stop it with
+    os.killpg, which stops its helper processes too."""
+    return subprocess.Popen(
+        [sys.executable, "manage.py", "build_worker"],
+        cwd=REPO,
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
+    )
+
+
+def wait_for_a_build(env: dict) -> None:
+    """Ask the worker for a build and wait until it is live."""
+    subprocess.run(
+        [sys.executable, "manage.py", "build_site", "--wait"],
+        cwd=REPO,
+        env=env,
+        check=True,
+        stdout=subprocess.DEVNULL,
+    )
+
+
 def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))

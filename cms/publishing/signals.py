@@ -82,26 +82,25 @@ def page_saved(sender, instance, raw=False, update_fields=None, **kwargs):
 @receiver(post_page_move)
 def page_moved(sender, instance, url_path_before, url_path_after, **kwargs):
     if instance.live and url_path_before != url_path_after:
-        record(
-            SiteChange.Kind.MOVED,
-            f"Moved “{instance.title}”",
-            page=instance,
-            subtree=True,
-            address_before=url_path_before,
-        )
+        _record_move(instance, url_path_before)
 
 
 @receiver(page_slug_changed)
 def page_renamed(sender, instance, instance_before, **kwargs):
     # Sent once the publish that changed the slug is committed; the URLs below it changed.
     if instance.live:
-        record(
-            SiteChange.Kind.MOVED,
-            f"Moved “{instance.title}”",
-            page=instance,
-            subtree=True,
-            address_before=instance_before.url_path,
-        )
+        _record_move(instance, instance_before.url_path)
+
+
+def _record_move(page, address_before: str) -> None:
+    """The page, and the pages below it, left `address_before` for new addresses."""
+    record(
+        SiteChange.Kind.MOVED,
+        f"Moved “{page.title}”",
+        page=page,
+        subtree=True,
+        address_before=address_before,
+    )
 
 
 @receiver(pre_delete)
