@@ -64,7 +64,8 @@ class PublicPagesAPIViewSet(PagesAPIViewSet):
     def make_json(self, ids: list[int]) -> dict[int, tuple[str, set[str]]]:
         """Each page's JSON as the listing gives it, and the tree paths its rich text links
         to (a page may appear at or leave such an address without this page changing)."""
-        made, _ = {}, linked_paths(self.request)
+        made: dict[int, tuple[str, set[str]]] = {}
+        linked_paths(self.request)  # forget the paths of rich text made before these pages
         # one serializer for all, as a listing has: its fields are worked out once
         serializer = self.get_serializer_class()(context=self.get_serializer_context())
         for page in self.get_queryset().filter(pk__in=ids):
