@@ -27,6 +27,7 @@ from .release import ForkGuard, Written, default_jobs, finish, write_release
 from .render import SiteRenderer, environment
 from .search import update_search_index
 from .site_settings import SettingsError, site_settings
+from .sitemaps import sitemap_parts
 from .verify import release_record
 
 
@@ -248,7 +249,9 @@ def _changed_urls(old: dict, new: dict, release: Path, previous: Path | None) ->
     """URLs whose file is new, different or gone: what a CDN must purge."""
     changed = {url for name, (url, key) in new.items() if old.get(name, [None, None])[1] != key}
     changed |= {url for name, (url, _) in old.items() if name not in new}
-    for name in ("feed.xml", "sitemap.xml", "robots.txt"):  # a settings file may drop one
+    files = {"feed.xml", "sitemap.xml", "robots.txt", *sitemap_parts(release)}
+    files |= set(sitemap_parts(previous) if previous else ())
+    for name in sorted(files):  # a settings file may drop one
         before, now = (previous / name if previous else None), release / name
         old_data = before.read_bytes() if before and before.is_file() else None
         if old_data != (now.read_bytes() if now.is_file() else None):

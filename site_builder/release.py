@@ -28,6 +28,7 @@ from jinja2 import Environment
 from . import engine
 from .checks import check_page, kind_of
 from .render import Output, SiteRenderer, extra_files, media_url
+from .sitemaps import sitemap_parts, split_sitemap
 
 # Below this many pages to render, forking costs more than it saves (an environment
 # setting, so that tests can make a small site fork too).
@@ -122,8 +123,13 @@ def finish(
     """Complete the release `folder` once plugins have run: what was rendered in `fresh`
     (as plugins left it, with any file they added) is moved in, each file renamed over its
     place, or, when `fresh` is the folder itself and `plugins` ran on it, every file is
-    hashed again. The images and the search link are added last, out of plugins' reach."""
+    hashed again. A sitemap too long for one file is split (sitemaps.py) and parts left
+    from the release this one is a copy of are removed. The images and the search link are
+    added last, out of plugins' reach."""
     fresh, folder = Path(fresh), Path(folder)
+    parts = split_sitemap(fresh, renderer.settings) if plugins else []
+    for stale in set(sitemap_parts(folder)) - set(parts):
+        (folder / stale).unlink()
     if fresh != folder and fresh.exists():
         for name in _files_in(fresh):
             written.hashes[name] = _file_digest(fresh / name)

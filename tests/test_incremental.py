@@ -12,6 +12,7 @@ exporter writes them (content-addressed page files, then the manifest).
 import json
 import re
 import shutil
+import xml.etree.ElementTree as ET
 from pathlib import Path
 
 import pytest
@@ -22,7 +23,7 @@ from content_export.snapshot import Snapshot
 from site_builder import deploy
 from site_builder.build import WarmState, build
 from site_builder.render import SiteRenderer
-from tests.conftest import SITE_URL
+from tests.conftest import SITE_URL, write_site_settings
 from tests.noting_plugin import MARK, take_notes
 
 SITE = "https://example.org"
@@ -282,4 +283,64 @@ def test_a_build_that_fails_midway_leaves_the_next_one_whole(snapshot, tmp_path,
     assert again.mode == "incremental"
     assert len(_sitemap(public / "current")) > 20
     full = build(snapshot, tmp_path / "fresh", site_url=SITE, search=False, full=True)
+    assert _differences(public / "current", full.release) == []
+
+
+SITEMAPS = "{http://www.sitemaps.org/schemas/sitemap/0.9}"
+
+
+def _split_sitemap(release: Path, limit: int) -> tuple[list[str], list[str]]:
+    """The parts that sitemap.xml lists as a sitemap index, and the URLs they list, each
+    part checked as a sitemap of at most `limit` URLs."""
+    index = ET.parse(release / "sitemap.xml").getroot()
+    assert index.tag == f"{SITEMAPS}sitemapindex"
+    parts = [loc.text for loc in index.iter(f"{SITEMAPS}loc")]
+    urls = []
+    for part in parts:
+        assert re.fullmatch(re.escape(SITE_URL) + r"/sitemap-\d+\.xml", part)
+        urlset = ET.parse(release / part.rsplit("/", 1)[1]).getroot()
+        assert urlset.tag == f"{SITEMAPS}urlset"
+        found = [loc.text for loc in urlset.iter(f"{SITEMAPS}loc")]
+        assert 0 < len(found) <= limit
+        urls += found
+    return parts, urls
+
+
+def test_a_sitemap_longer_than_one_file_may_be_is_split_in_every_build(snapshot, tmp_path):
+    """Search engines read at most 50,000 URLs from one sitemap file (SITEMAP_MAX_URLS
+    lowers the limit here): a longer sitemap.xml becomes the index of its parts."""
+    (tmp_path / "whole").mkdir()
+    whole = build(
+        snapshot,
+        tmp_path / "whole" / "public",
+        settings_file=write_site_settings(tmp_path / "whole", ["pelican.plugins.sitemap"]),
+        search=False,
+    )
+    every_url = _sitemap(whole.release)
+    assert len(every_url) > 20
+    assert not list(whole.release.glob("sitemap-*.xml"))
+
+    settings_file = write_site_settings(
+        tmp_path, ["pelican.plugins.sitemap"], "SITEMAP_MAX_URLS = 5\n"
+    )
+    public, warm = tmp_path / "public", WarmState()
+    build(snapshot, public, settings_file=settings_file, search=False, state=warm)
+    parts, urls = _split_sitemap(public / "current", 5)
+    assert urls == every_url and len(parts) == -(-len(every_url) // 5)
+    robots = (public / "current" / "robots.txt").read_text()
+    assert f"Sitemap: {SITE_URL}/sitemap.xml" in robots
+
+    content = Content(snapshot)  # pages leave: the incremental build drops parts
+    for number in range(8):
+        content.apply("unpublish", number, "")
+    content.commit()
+    deploy.stage_next(public)  # the next build starts from a copy of the live release
+    again = build(
+        snapshot, public, settings_file=settings_file, search=False, prune=False, state=warm
+    )
+    assert again.mode == "incremental"
+    fewer_parts, fewer_urls = _split_sitemap(public / "current", 5)
+    assert len(fewer_urls) <= len(urls) - 5 and len(fewer_parts) < len(parts)
+    assert f"/{parts[-1].rsplit('/', 1)[1]}" in again.changed_urls
+    full = build(snapshot, tmp_path / "fresh", settings_file=settings_file, search=False)
     assert _differences(public / "current", full.release) == []
