@@ -67,29 +67,37 @@ def record(
     if page is not None and (kind != SiteChange.Kind.PUBLISHED or new_address):
         # Links by path ("/glossary/") change where a page appears at or leaves an address.
         count_address_change([page.url_path, *([address_before] if address_before else [])])
-    trigger = TRIGGER_KINDS[kind]
-    edit = edit_number()
-    transaction.on_commit(
-        lambda: request_build(trigger, description, page=page, user=user, edit=edit)
-    )
+    _build_once_committed(TRIGGER_KINDS[kind], description, page, user)
     return change
 
 
 _edit_numbers = itertools.count(1)
 
 
-def edit_number() -> int | None:
-    """A number for the transaction that is open (None outside one): the changes that one
-    edit makes in it (an organisation renamed, and its redirects) are one trigger's worth.
-    A transaction is known by its list of callbacks to run on commit, which Django makes
-    anew when a transaction ends (an Atomic object can serve many transactions)."""
+def _build_once_committed(trigger: str, description: str, page: Page | None, user) -> None:
+    """Add a trigger to the pending build once the open transaction commits (at once
+    outside one). The changes one edit makes in a transaction (an organisation renamed, and
+    the redirects from its old addresses) are one edit's triggers: added together, in one
+    transaction, so that a worker cannot start the build between two of them and leave the
+    rest to a second build; and they do not prolong each other's wait (queue.py)."""
     connection = transaction.get_connection()
     if not connection.in_atomic_block:
-        return None
-    known = getattr(connection, "site_edit", None)
-    if known is None or known[1] is not connection.run_on_commit:
-        known = connection.site_edit = (next(_edit_numbers), connection.run_on_commit)
-    return known[0]
+        request_build(trigger, description, page=page, user=user)
+        return
+    edit = getattr(connection, "site_edit", None)
+    # A transaction is known by its list of callbacks to run on commit, which Django makes
+    # anew when a transaction ends (an Atomic object can serve many transactions).
+    if edit is None or edit[1] is not connection.run_on_commit:
+        number, triggers = next(_edit_numbers), []
+        edit = connection.site_edit = (number, connection.run_on_commit, triggers)
+        transaction.on_commit(lambda: _request_together(number, triggers))
+    edit[2].append((trigger, description, page, user))
+
+
+def _request_together(edit: int, triggers: list[tuple]) -> None:
+    with transaction.atomic():
+        for trigger, description, page, user in triggers:
+            request_build(trigger, description, page=page, user=user, edit=edit)
 
 
 def remember_shown(page: Page, *, subtree: bool) -> None:

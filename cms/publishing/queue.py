@@ -67,7 +67,7 @@ def request_build(
 ) -> Build:
     """Add a trigger to the pending build, or start a pending build with it. Call after the
     change is committed (signals use transaction.on_commit). Triggers with the same `edit`
-    number (changes.edit_number: one transaction) do not prolong each other's wait."""
+    number (one transaction's changes, see changes.py) do not prolong each other's wait."""
     recover_abandoned()
     url = public_path(page)
     if page is not None and not Page.objects.filter(pk=page.pk).exists():
