@@ -250,7 +250,8 @@ def _changed_urls(old: dict, new: dict, release: Path, previous: Path | None) ->
     changed = {url for name, (url, key) in new.items() if old.get(name, [None, None])[1] != key}
     changed |= {url for name, (url, _) in old.items() if name not in new}
     files = {"feed.xml", "sitemap.xml", "robots.txt", *sitemap_parts(release)}
-    files |= set(sitemap_parts(previous) if previous else ())
+    if previous:
+        files |= set(sitemap_parts(previous))
     for name in sorted(files):  # a settings file may drop one
         before, now = (previous / name if previous else None), release / name
         old_data = before.read_bytes() if before and before.is_file() else None

@@ -6,7 +6,6 @@ which changes count); once committed, it adds a trigger to the pending build. Th
 change touches come from the page tree and Wagtail's reference index.
 """
 
-import itertools
 from datetime import datetime, timedelta
 
 from django.conf import settings
@@ -71,9 +70,6 @@ def record(
     return change
 
 
-_edit_numbers = itertools.count(1)
-
-
 def _build_once_committed(trigger: str, description: str, page: Page | None, user) -> None:
     """Add a trigger to the pending build once the open transaction commits (at once
     outside one). The changes one edit makes in a transaction (an organisation renamed, and
@@ -87,17 +83,17 @@ def _build_once_committed(trigger: str, description: str, page: Page | None, use
     edit = getattr(connection, "site_edit", None)
     # A transaction is known by its list of callbacks to run on commit, which Django makes
     # anew when a transaction ends (an Atomic object can serve many transactions).
-    if edit is None or edit[1] is not connection.run_on_commit:
-        number, triggers = next(_edit_numbers), []
-        edit = connection.site_edit = (number, connection.run_on_commit, triggers)
-        transaction.on_commit(lambda: _request_together(number, triggers))
-    edit[2].append((trigger, description, page, user))
+    if edit is None or edit[0] is not connection.run_on_commit:
+        triggers = []
+        edit = connection.site_edit = (connection.run_on_commit, triggers)
+        transaction.on_commit(lambda: _request_together(triggers))
+    edit[1].append((trigger, description, page, user))
 
 
-def _request_together(edit: int, triggers: list[tuple]) -> None:
+def _request_together(triggers: list[tuple]) -> None:
     with transaction.atomic():
-        for trigger, description, page, user in triggers:
-            request_build(trigger, description, page=page, user=user, edit=edit)
+        for number, (trigger, description, page, user) in enumerate(triggers):
+            request_build(trigger, description, page=page, user=user, same_edit=number > 0)
 
 
 def remember_shown(page: Page, *, subtree: bool) -> None:

@@ -63,17 +63,17 @@ def request_build(
     full: bool = False,
     delay: float = 0,
     attempt: int = 1,
-    edit: int | None = None,
+    same_edit: bool = False,
 ) -> Build:
     """Add a trigger to the pending build, or start a pending build with it. Call after the
-    change is committed (signals use transaction.on_commit). Triggers with the same `edit`
-    number (one transaction's changes, see changes.py) do not prolong each other's wait."""
+    change is committed (signals use transaction.on_commit). `same_edit`: a further trigger
+    of the edit whose first trigger was just added (one transaction's changes, see
+    changes.py), which does not prolong its wait."""
     recover_abandoned()
     url = public_path(page)
     if page is not None and not Page.objects.filter(pk=page.pk).exists():
         page = None  # deleted in the same transaction that changed it
     problem = None
-    same_edit = edit is not None and edit == getattr(_last_edit, "number", None)
     for _ in range(5):
         now = timezone.now()
         try:
@@ -112,16 +112,10 @@ def request_build(
         except IntegrityError as error:  # another process created the pending build first: join it
             problem = error
             continue
-        _last_edit.number = edit
         if created:
             transaction.on_commit(lambda build_id=build.pk: _enqueue(build_id))
         return build
     raise RuntimeError(f"could not queue a build: {problem}")
-
-
-# The edit number of this thread's last trigger: a transaction's triggers are requested one
-# after another, in its thread, once it commits.
-_last_edit = threading.local()
 
 
 def _first_wait(now, same_edit: bool = False) -> timedelta:
