@@ -7,14 +7,18 @@ wait for it:
 
 It runs in a helper process of the worker's own, forked the first time it is needed (and
 again if it died), so that the worker itself runs no thread when it forks its render
-processes; the helper runs at a lower priority than the worker. In the helper each job has
-a thread, and runs at most once at a time; a request that arrives while it runs makes it
-run once more afterwards (for the newest release).
+processes. In the helper each job has a thread, and runs at most once at a time; a request
+that arrives while it runs makes it run once more afterwards (for the newest release).
+
+The helper yields the CPU to everything else: a wide edit's export (the CMS's workers) and
+build must not share two cores with a search index of the release before.
 """
 
+import contextlib
 import logging
 import multiprocessing
 import os
+import signal
 import threading
 from collections.abc import Callable
 from pathlib import Path
@@ -69,22 +73,51 @@ class Upkeep:
 
 
 def _helper(receiver, sender, public: Path, also: dict[str, Work]) -> None:
-    """The helper process: run the jobs whenever asked, until the worker is gone. It runs
-    at a lower priority than the worker: a publish that comes while it works goes first."""
+    """The helper process: run the jobs whenever asked, until the worker is gone."""
     sender.close()  # the worker's end: with it closed here, the worker's exit ends the helper
-    os.nice(10)
+    own_session = _in_the_background()
+    if own_session:  # the worker's stop signals no longer reach the helper's group: relay them
+        signal.signal(signal.SIGTERM, lambda *_: _end(own_session))
     jobs = [
         _Job("stage-next-release", lambda: (deploy.stage_next(public), deploy.prune(public))),
         _Job("search-index", lambda: update_search_index(public)),
         *(_Job(name, work) for name, work in also.items()),
     ]
     while True:
+        if not receiver.poll(1):  # back every second: Python runs a signal's handler here
+            continue
         try:
             receiver.recv()
         except EOFError:  # the worker stopped
+            _end(own_session)
             return
         for job in jobs:
             job.request()
+
+
+def _in_the_background() -> bool:
+    """Run this process, and the programs it starts, after everything else that wants the
+    CPU. `nice` alone is not enough on Linux: its scheduler first shares the CPU equally
+    between sessions (autogroups), and ranks by nice only within one, so a helper in the
+    worker's session would still take half the CPU from a CMS started elsewhere (another
+    terminal, another service). The helper therefore starts a session of its own and gives
+    that session the lowest weight. True if it now has a session of its own."""
+    os.nice(10)
+    try:
+        os.setsid()
+    except OSError:
+        return False
+    # Without autogroups (not Linux, or turned off), nice ranks it on its own.
+    with contextlib.suppress(OSError):
+        Path("/proc/self/autogroup").write_text("19")
+    return True
+
+
+def _end(own_session: bool) -> None:
+    """Stop the helper with what it started (a search index or a copy half made is made
+    again after the next build)."""
+    if own_session:
+        os.killpg(os.getpgrp(), signal.SIGKILL)
 
 
 class _Job:

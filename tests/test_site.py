@@ -503,6 +503,11 @@ def test_upkeep_runs_in_a_helper_process_and_leaves_the_worker_without_threads(s
     wait_for(lambda: (tmp_path / "marked").exists(), 10, "the caller's own job")
     assert threading.active_count() == threads  # the jobs' threads are in the helper
     assert forks == ["fork"] and upkeep.process.pid != os.getpid()
+    # It yields the CPU to the CMS and the worker, whatever session those were started in.
+    helper = upkeep.process.pid
+    assert os.getsid(helper) == helper != os.getsid(0)
+    if Path("/proc/self/autogroup").exists():
+        assert Path(f"/proc/{helper}/autogroup").read_text().split()[-1] == "19"
 
     upkeep.process.kill()  # a helper that died is started again
     upkeep.process.join()
@@ -510,6 +515,13 @@ def test_upkeep_runs_in_a_helper_process_and_leaves_the_worker_without_threads(s
     upkeep.after_release()
     wait_for(lambda: (tmp_path / "marked").exists(), 10, "the job in a new helper")
     assert forks == ["fork", "fork"]
+    upkeep.process.terminate()  # as a worker that stops tells it: the helper stops too
+    upkeep.process.join(10)
+    assert not upkeep.process.is_alive()
+    upkeep.after_release()
+    upkeep._sender.close()  # as when a worker is killed
+    upkeep.process.join(10)
+    assert not upkeep.process.is_alive()
 
 
 def test_a_sector_lists_its_solutions_in_the_order_its_editor_gives(api_url, client, tmp_path):
