@@ -292,6 +292,47 @@ def test_the_listing_keeps_each_pages_json_until_a_change_touches_it(api_url):
     assert _solutions(api_url, order="-title") == _solutions(api_url)
 
 
+def test_an_organisation_edit_makes_again_only_the_fields_that_show_it(api_url, monkeypatch):
+    """An organisation renamed on many pages changes their organisations, nothing else: the
+    listing makes only that field of each page again, from its kept JSON, and gives what
+    Wagtail's serialiser gives in full. A page published is made again in full, with the
+    pages that link to it."""
+    from wagtail.api.v2.serializers import BaseSerializer
+
+    from cms.publishing.changes import live_pages_showing, pages_referring_to_any
+    from cms.solutions.models import Organisation
+
+    before = _solutions(api_url)
+    irena = Organisation.objects.get(abbreviation="IRENA")
+    showing = set(live_pages_showing(irena)) & before.keys()
+    assert showing
+    in_full = []
+    whole = BaseSerializer.to_representation
+    monkeypatch.setattr(
+        BaseSerializer,
+        "to_representation",
+        lambda self, page: in_full.append(page.pk) or whole(self, page),
+    )
+
+    irena.name = "IRENA, the renewable energy agency"
+    irena.save_revision().publish()
+    after = _solutions(api_url)
+    assert in_full == []
+    for pk, page in after.items():
+        names = {o["name"] for o in page["organisations"]}
+        assert ("IRENA, the renewable energy agency" in names) == (pk in showing)
+        assert {**page, "organisations": None} == {**before[pk], "organisations": None}
+
+    heat_pumps = SolutionPage.objects.get(slug="high-efficiency-heat-pumps")
+    heat_pumps.save_revision().publish()
+    republished = _solutions(api_url)
+    linking = set(pages_referring_to_any([heat_pumps.pk])) & after.keys()  # show its title
+    assert sorted(in_full) == sorted({heat_pumps.pk, *linking})
+    assert {**republished, heat_pumps.pk: None} == {**after, heat_pumps.pk: None}
+    monkeypatch.undo()
+    assert _solutions(api_url, order="-title") == republished  # Wagtail's own serialiser
+
+
 def test_json_made_while_a_change_commits_is_not_used(published_sample):
     """The page's version is read before its JSON is made: JSON made from the page as it
     was before a change (committed meanwhile) is stored, but never used."""
@@ -301,7 +342,7 @@ def test_json_made_while_a_change_commits_is_not_used(published_sample):
     page = SolutionPage.objects.get(slug="cargo-bikes")
     made = []
 
-    def make(ids):
+    def make(ids, kept):
         made.append(ids)
         if len(made) == 1:
             outdate_serialised([page.pk])  # a change to the page commits meanwhile

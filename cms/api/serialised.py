@@ -34,29 +34,39 @@ def page_json(data: dict) -> str:
 
 
 Made = dict[int, tuple[str, set[str]]]  # page id → its JSON, and the tree paths it links to
+# `make(ids, kept)` makes the JSON of the pages of `ids`: in full, or for those in `kept`,
+# from their stored JSON with the fields that show organisations and sources made again.
+Maker = Callable[[list[int], Made], Made]
 
 
-def listing_items(ids: list[int], variant: str, make: Callable[[list[int]], Made]) -> list[str]:
+def listing_items(ids: list[int], variant: str, make: Maker) -> list[str]:
     """The JSON of each page of `ids` that is still there, in order: stored JSON where it is
     still right, else made by `make` and stored.
 
     Stored JSON is right if it was made at the page's current version, and the addresses
-    it links to by path have changed no more since. Both are read before any page is made:
-    JSON made from a page (or an address) that a change is committing meanwhile is stored
-    with the counts from before that change, so it is not used.
+    it links to by path have changed no more since; if only organisations or sources it
+    shows changed since (its `whole_version` is the same), it is given to `make` to be
+    made again in part. The counts are read before any page is made: JSON made from a page
+    (or an address) that a change is committing meanwhile is stored with the counts from
+    before that change, so it is not used.
     """
     addresses = dict(SiteAddress.objects.values_list("path", "version"))
-    stored = {row.page_id: row for row in SerialisedPage.objects.filter(page_id__in=ids)}
-    current = {pk: stored[pk].version if pk in stored else 0 for pk in ids}
-    usable = {
-        pk: row.json
-        for pk, row in stored.items()
-        if row.made_at_version == row.version
-        and row.variant == variant
+    rows = list(SerialisedPage.objects.filter(page_id__in=ids))
+    current = {row.page_id: (row.version, row.whole_version) for row in rows}
+    stored = {
+        row.page_id: row
+        for row in rows
+        if row.variant == variant
         and address_versions(row.linked_paths, addresses) == row.address_versions
     }
+    usable = {pk: row.json for pk, row in stored.items() if row.made_at_version == row.version}
+    kept = {
+        pk: (row.json, set(row.linked_paths))
+        for pk, row in stored.items()
+        if pk not in usable and row.made_at_whole_version == row.whole_version
+    }
     missing = [pk for pk in ids if pk not in usable]
-    made = make(missing) if missing else {}
+    made = make(missing, kept) if missing else {}
     if made:
         _store(made, current, addresses, variant)
     items = {**usable, **{pk: text for pk, (text, _) in made.items()}}
@@ -75,11 +85,14 @@ def address_versions(paths: list[str], addresses: dict[str, int]) -> dict[str, i
     return found
 
 
-def _store(made: Made, versions: dict[int, int], addresses: dict[str, int], variant: str) -> None:
+def _store(
+    made: Made, counts: dict[int, tuple[int, int]], addresses: dict[str, int], variant: str
+) -> None:
     rows = [
         SerialisedPage(
             page_id=pk,
-            made_at_version=versions[pk],
+            made_at_version=counts.get(pk, (0, 0))[0],
+            made_at_whole_version=counts.get(pk, (0, 0))[1],
             variant=variant,
             linked_paths=sorted(paths),
             address_versions=address_versions(paths, addresses),
@@ -96,6 +109,7 @@ def _store(made: Made, versions: dict[int, int], addresses: dict[str, int], vari
                 # not `version`: a change counted meanwhile stays counted
                 update_fields=[
                     "made_at_version",
+                    "made_at_whole_version",
                     "variant",
                     "linked_paths",
                     "address_versions",

@@ -1,6 +1,8 @@
 """The headless API: Wagtail API v2 limited to live, public pages, plus /api/v2/changes/
 so that an exporter can fetch only what changed since its last run."""
 
+import json
+
 from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
 from django.core.signing import BadSignature, SignatureExpired
@@ -17,10 +19,11 @@ from wagtail_headless_preview.models import HeadlessPreviewMixin, PagePreview
 
 from cms.publishing.changes import MAX_CHANGES, changed_pages, log_starts
 from cms.publishing.public_site import public_redirects
+from cms.solutions.api_fields import RECORD_FIELDS
 from cms.solutions.models import SolutionPage
 from cms.solutions.representation import for_many_pages, linked_paths
 
-from .serialised import listing_items, listing_variant, page_json
+from .serialised import Made, listing_items, listing_variant, page_json
 
 
 class PublicPagesAPIViewSet(PagesAPIViewSet):
@@ -61,16 +64,33 @@ class PublicPagesAPIViewSet(PagesAPIViewSet):
         body = f'{{"meta":{{"total_count":{total}}},"items":[{",".join(items)}]}}'
         return HttpResponse(body, content_type="application/json")
 
-    def make_json(self, ids: list[int]) -> dict[int, tuple[str, set[str]]]:
+    def make_json(self, ids: list[int], kept: Made) -> Made:
         """Each page's JSON as the listing gives it, and the tree paths its rich text links
-        to (a page may appear at or leave such an address without this page changing)."""
-        made: dict[int, tuple[str, set[str]]] = {}
+        to (a page may appear at or leave such an address without this page changing).
+        A page in `kept` has only its fields that show organisations and sources made
+        again: the rest of its kept JSON is still right (serialised.listing_items)."""
+        made: Made = {}
         linked_paths(self.request)  # forget the paths of rich text made before these pages
         # one serializer for all, as a listing has: its fields are worked out once
         serializer = self.get_serializer_class()(context=self.get_serializer_context())
-        for page in self.get_queryset().filter(pk__in=ids):
+        whole = [pk for pk in ids if pk not in kept]
+        for page in self.get_queryset().filter(pk__in=whole) if whole else ():
             data = serializer.to_representation(page)
             made[page.pk] = (page_json(data), linked_paths(self.request))
+        fields = [name for name in RECORD_FIELDS if name in serializer.fields]
+        pages = (
+            self.get_queryset()
+            .filter(pk__in=[pk for pk in ids if pk in kept])
+            .select_related(None)
+            .prefetch_related(None)
+            .prefetch_related(*(RECORD_FIELDS[name] for name in fields))
+        )
+        for page in pages if len(whole) < len(ids) else ():
+            text, paths = kept[page.pk]
+            data = json.loads(text)
+            for name in fields:
+                data[name] = _field_value(serializer.fields[name], page)
+            made[page.pk] = (page_json(data), paths)
         return made
 
     def get_queryset(self):
@@ -88,6 +108,12 @@ class PublicPagesAPIViewSet(PagesAPIViewSet):
                 "tags",
             )
         return queryset
+
+
+def _field_value(field, page):
+    """One field of a page, as Wagtail's serializer gives it."""
+    value = field.get_attribute(page)
+    return None if value is None else field.to_representation(value)
 
 
 @require_GET

@@ -24,6 +24,9 @@ from .queue import request_build
 
 # Snippets, images and documents shown on pages: a change to one changes the pages using it.
 SHARED_MODELS = (Organisation, Source, get_image_model(), get_document_model())
+# Records that pages show only in their own fields (api_fields.RECORD_FIELDS), never in
+# their body: an edit of one changes those fields of the pages and nothing else.
+RECORD_MODELS = (Organisation, Source)
 MAX_CHANGES = 50_000
 BATCH = 5000  # ids in one query (SQLite takes at most 32,766 parameters)
 TRIGGER_KINDS = {
@@ -47,11 +50,13 @@ def record(
     user=None,
     new_address: bool = False,
     address_before: str | None = None,
+    records_only: bool = False,
 ) -> SiteChange:
     """Write the change in the current transaction, and once that commits, add it to the
     pending build: no change without an entry, no entry without a build. `new_address`: a
     published page is now at an address where it was not shown before; `address_before`:
-    the tree path it left (moved or renamed)."""
+    the tree path it left (moved or renamed); `records_only`: the change is to a record
+    of RECORD_MODELS that `pages` show."""
     change = SiteChange.objects.create(
         kind=kind,
         description=description[:300],
@@ -62,7 +67,7 @@ def record(
     own = pages_of(page.pk, subtree=subtree) if page is not None else []
     if page is not None:
         remember_shown(page, subtree=subtree)
-    outdate_serialised([*own, *pages, *pages_referring_to_any(own)])
+    outdate_serialised([*own, *pages, *pages_referring_to_any(own)], records_only=records_only)
     if page is not None and (kind != SiteChange.Kind.PUBLISHED or new_address):
         # Links by path ("/glossary/") change where a page appears at or leaves an address.
         count_address_change([page.url_path, *([address_before] if address_before else [])])
@@ -117,12 +122,15 @@ def pages_of(page_id: int, *, subtree: bool) -> list[int]:
     return [page_id, *page.get_descendants().values_list("pk", flat=True)]
 
 
-def outdate_serialised(page_ids: list[int]) -> None:
-    """The JSON kept for these pages (serialised.py) is not to be used again.
+def outdate_serialised(page_ids: list[int], *, records_only: bool = False) -> None:
+    """The JSON kept for these pages (serialised.py) is not to be used again as it is; with
+    `records_only`, only its fields that show organisations and sources are to be made
+    again.
 
     Rows are made for pages that have none, so that JSON being made right now for one of
     them (at version 0) is stored outdated too."""
-    _count_up(SerialisedPage, "page_id", sorted(set(page_ids)))
+    counters = ("version",) if records_only else ("version", "whole_version")
+    _count_up(SerialisedPage, "page_id", sorted(set(page_ids)), counters)
 
 
 def count_address_change(paths: list[str]) -> None:
@@ -130,8 +138,8 @@ def count_address_change(paths: list[str]) -> None:
     _count_up(SiteAddress, "path", sorted(set(paths)))
 
 
-def _count_up(model, key: str, values: list) -> None:
-    """Add one to the version of each row of `model` whose `key` is in `values`, making
+def _count_up(model, key: str, values: list, counters: tuple[str, ...] = ("version",)) -> None:
+    """Add one to the `counters` of each row of `model` whose `key` is in `values`, making
     rows that are missing (at 0, before adding one)."""
     if not values:
         return
@@ -140,13 +148,15 @@ def _count_up(model, key: str, values: list) -> None:
     )
     for start in range(0, len(values), BATCH):
         rows = model.objects.filter(**{f"{key}__in": values[start : start + BATCH]})
-        rows.update(version=F("version") + 1)
+        rows.update(**{counter: F(counter) + 1 for counter in counters})
 
 
 def outdate_every_serialised_page(using: str = "default") -> None:
     """No stored API form is to be used again (the site's address or the code changed)."""
     if SerialisedPage._meta.db_table in connections[using].introspection.table_names():
-        SerialisedPage.objects.using(using).update(version=F("version") + 1)
+        SerialisedPage.objects.using(using).update(
+            version=F("version") + 1, whole_version=F("whole_version") + 1
+        )
 
 
 def log_starts() -> datetime:

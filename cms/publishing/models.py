@@ -181,11 +181,18 @@ class SerialisedPage(models.Model):
     touches the page (changes.py); the stored JSON is used only if it was made at the
     version that is current, and while the addresses it links to by path are as they were
     (see SiteAddress), so JSON made while a change was being committed is never used.
+
+    `whole_version` goes up only with the changes that may touch any part of the page, not
+    with an organisation or a source edited: JSON made at the current `whole_version` is
+    used with only the fields that show those records made again (a renamed organisation
+    named on 800 pages does not make 800 bodies again).
     """
 
     page_id = models.BigIntegerField(primary_key=True)  # not a key: rows may outlive pages
     version = models.PositiveIntegerField(default=0)
     made_at_version = models.PositiveIntegerField(null=True)
+    whole_version = models.PositiveIntegerField(default=0)
+    made_at_whole_version = models.PositiveIntegerField(null=True)
     variant = models.CharField(max_length=300, blank=True, help_text="Host, type and fields")
     linked_paths = models.JSONField(
         default=list, blank=True, help_text="Tree paths its rich text links to (“/glossary/”)"

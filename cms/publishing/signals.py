@@ -15,7 +15,13 @@ from wagtail.signals import page_slug_changed, post_page_move
 
 from cms.glossary.models import GlossaryPage, GlossaryTerm
 
-from .changes import SHARED_MODELS, live_pages_showing, outdate_every_serialised_page, record
+from .changes import (
+    RECORD_MODELS,
+    SHARED_MODELS,
+    live_pages_showing,
+    outdate_every_serialised_page,
+    record,
+)
 from .models import SiteChange
 
 # Saving a draft (save_revision) or locking a page, an organisation or a source updates only
@@ -159,7 +165,12 @@ def shared_record_changed(sender, instance, raw=False, update_fields=None, **kwa
         return
     label = sender._meta.verbose_name
     name = getattr(instance, "name", None) or getattr(instance, "title", None) or str(instance)
-    record(SiteChange.Kind.EDITED, f"Edited {label} “{name}”", pages=pages)
+    record(
+        SiteChange.Kind.EDITED,
+        f"Edited {label} “{name}”",
+        pages=pages,
+        records_only=sender in RECORD_MODELS,
+    )
 
 
 @receiver(post_save, sender=GlossaryTerm)

@@ -7,6 +7,15 @@ from content_export.richtext import safe_url
 
 from .representation import image_representation, page_references, public_html
 
+# The fields that show organisations and sources (changes.RECORD_MODELS), each with what it
+# reads: an edit of one of those records changes these fields of the pages that show it,
+# and nothing else.
+RECORD_FIELDS = {
+    "organisations": "organisation_mentions__organisation",
+    "metrics": "metrics__source",
+    "references": "references__source",
+}
+
 
 class PublicRichTextField(Field):
     def to_representation(self, value):
