@@ -69,23 +69,31 @@ class PublicPagesAPIViewSet(PagesAPIViewSet):
         to (a page may appear at or leave such an address without this page changing).
         A page in `kept` has only its fields that show organisations and sources made
         again: the rest of its kept JSON is still right (serialised.listing_items)."""
-        made: Made = {}
         linked_paths(self.request)  # forget the paths of rich text made before these pages
         # one serializer for all, as a listing has: its fields are worked out once
         serializer = self.get_serializer_class()(context=self.get_serializer_context())
+        made: Made = {}
         whole = [pk for pk in ids if pk not in kept]
         for page in self.get_queryset().filter(pk__in=whole) if whole else ():
             data = serializer.to_representation(page)
             made[page.pk] = (page_json(data), linked_paths(self.request))
+        if len(whole) < len(ids):
+            made.update(self.renew_records(kept, serializer))
+        return made
+
+    def renew_records(self, kept: Made, serializer) -> Made:
+        """The kept JSON of these pages with the fields that show organisations and sources
+        made again, reading only what those fields read."""
         fields = [name for name in RECORD_FIELDS if name in serializer.fields]
         pages = (
             self.get_queryset()
-            .filter(pk__in=[pk for pk in ids if pk in kept])
+            .filter(pk__in=list(kept))
             .select_related(None)
             .prefetch_related(None)
             .prefetch_related(*(RECORD_FIELDS[name] for name in fields))
         )
-        for page in pages if len(whole) < len(ids) else ():
+        made: Made = {}
+        for page in pages:
             text, paths = kept[page.pk]
             data = json.loads(text)
             for name in fields:
