@@ -22,6 +22,7 @@ import shutil
 import subprocess
 import sys
 import zlib
+from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -69,7 +70,8 @@ def update_search_index(public: Path, shard_pages: int = SHARD_PAGES) -> str | N
             deploy.remove_tree(unfinished)
         release = deploy.releases_dir(public) / live
         known = _read_marks(folder / MARKS)
-        pages = searchable_pages(release, known)
+        hashes = deploy.read_keys(public, live).get("hashes")
+        pages = searchable_pages(release, known, hashes)
         shards = plan_shards(pages, shard_pages)
         missing = [(key, names) for key, names in shards if not (folder / "shards" / key).is_dir()]
         with ThreadPoolExecutor(SHARDS_AT_ONCE) as pool:
@@ -83,23 +85,30 @@ def update_search_index(public: Path, shard_pages: int = SHARD_PAGES) -> str | N
         return live
 
 
-def searchable_pages(release: Path, known: dict[str, bool] | None = None) -> dict[str, str]:
+def searchable_pages(
+    release: Path, known: dict[str, bool] | None = None, hashes: dict[str, str] | None = None
+) -> dict[str, str]:
     """The release's pages that Pagefind indexes, by path, each with its file's identity:
     those marked `data-pagefind-body` if any page is (as Pagefind itself chooses), else all.
-    A file that the release shares with the one before (a hard link: the same identity) is
-    not read again: `known` says, by identity, whether it is marked, and is left holding
-    the release's files."""
+
+    A page's identity is its content's hash, from `hashes` (the build's record of every
+    file it wrote) when given: a page written again with the same content keeps its shard.
+    Without it, the release's files are listed and identified by inode, size and time.
+    A file whose identity `known` holds is not read again: `known` says, by identity,
+    whether it is marked, and is left holding the release's files."""
     known = {} if known is None else known
+    if hashes:
+        files = {name: digest for name, digest in hashes.items() if name.endswith(".html")}
+    else:
+        files = dict(_files_by_inode(release))
     pages, marked, seen = {}, set(), {}
-    for path in sorted(release.rglob("*.html")):
-        name = path.relative_to(release).as_posix()
+    for name in sorted(files):
         if name.startswith("pagefind/"):
             continue
-        stat = path.stat()
-        identity = f"{stat.st_ino}-{stat.st_size}-{stat.st_mtime_ns}"
+        identity = files[name]
         is_marked = known.get(identity)
         if is_marked is None:
-            is_marked = BODY_MARK in path.read_bytes()
+            is_marked = BODY_MARK in (release / name).read_bytes()
         seen[identity] = is_marked
         pages[name] = identity
         if is_marked:
@@ -107,6 +116,17 @@ def searchable_pages(release: Path, known: dict[str, bool] | None = None) -> dic
     known.clear()
     known.update(seen)
     return {name: file for name, file in pages.items() if name in marked} if marked else pages
+
+
+def _files_by_inode(release: Path) -> Iterator[tuple[str, str]]:
+    """The release's HTML files, each with its inode, size and time (a file the release
+    shares with the one before, as a hard link, has the same)."""
+    for path in release.rglob("*.html"):
+        stat = path.stat()
+        yield (
+            path.relative_to(release).as_posix(),
+            f"{stat.st_ino}-{stat.st_size}-{stat.st_mtime_ns}",
+        )
 
 
 def plan_shards(pages: dict[str, str], shard_pages: int) -> list[tuple[str, list[str]]]:

@@ -1,14 +1,17 @@
 """What a build worker does after a release goes live, so that the next publish does not
 wait for it:
 
-- copy the live release for the next build (deploy.stage_next), then prune old releases;
+- copy the live release for the next build (deploy.stage_next);
 - index the live release for search (search.py), which takes longer;
+- remove old releases;
 - whatever else the caller asks for (the CMS's worker checks the live release for drift).
 
 It runs in a helper process of the worker's own, forked the first time it is needed (and
 again if it died), so that the worker itself runs no thread when it forks its render
 processes. In the helper each job has a thread, and runs at most once at a time; a request
-that arrives while it runs makes it run once more afterwards (for the newest release).
+that arrives while it runs makes it run once more afterwards (for the newest release). The
+release's own upkeep is one job, its steps in the order above, so that none shares the CPU
+with the one after it.
 
 The helper yields the CPU to everything else: a wide edit's export (the CMS's workers) and
 build must not share two cores with a search index of the release before.
@@ -79,8 +82,7 @@ def _helper(receiver, sender, public: Path, also: dict[str, Work]) -> None:
     if own_session:  # the worker's stop signals no longer reach the helper's group: relay them
         signal.signal(signal.SIGTERM, lambda *_: _end(own_session))
     jobs = [
-        _Job("stage-next-release", lambda: (deploy.stage_next(public), deploy.prune(public))),
-        _Job("search-index", lambda: update_search_index(public)),
+        _Job("release", lambda: _see_to_the_live_release(public)),
         *(_Job(name, work) for name, work in also.items()),
     ]
     while True:
@@ -93,6 +95,14 @@ def _helper(receiver, sender, public: Path, also: dict[str, Work]) -> None:
             return
         for job in jobs:
             job.request()
+
+
+def _see_to_the_live_release(public: Path) -> None:
+    """The copy that the next publish starts from, the search index that readers wait
+    for, then the removal of old releases."""
+    deploy.stage_next(public)
+    update_search_index(public)
+    deploy.prune(public)
 
 
 def _in_the_background() -> bool:

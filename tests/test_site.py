@@ -16,7 +16,7 @@ from bs4 import BeautifulSoup
 from cms.solutions.models import SolutionPage
 from content_export.export import export
 from content_export.snapshot import Snapshot
-from site_builder import deploy
+from site_builder import deploy, search
 from site_builder.__main__ import main as site_builder_main
 from site_builder.build import BuildError, build
 from site_builder.checks import check_release, parse_errors
@@ -489,6 +489,25 @@ def test_forked_render_processes_write_what_one_process_writes(snapshot, tmp_pat
     assert _files(wide.release) == _files(full.release)
 
 
+def test_search_indexes_again_only_pages_whose_content_changed(snapshot, tmp_path):
+    """A build that writes every page again, the same, leaves every shard of the search
+    index as it was: Pagefind runs for pages whose content changed, not for new files."""
+    public = tmp_path / "public"
+    first = build(snapshot, public, site_url=SITE, search=False, prune=False)
+    assert search.update_search_index(public, shard_pages=4) == first.build_id
+    shards = search.search_dir(public) / "shards"
+    indexed = {shard.name: shard.stat().st_ino for shard in shards.iterdir()}
+    assert len(indexed) >= 3
+
+    again = build(snapshot, public, site_url=SITE, search=False, prune=False, full=True)
+    page = "solutions/rooftop-solar/index.html"
+    assert (again.release / page).stat().st_ino != (first.release / page).stat().st_ino
+    assert search.update_search_index(public, shard_pages=4) == again.build_id
+    assert {shard.name: shard.stat().st_ino for shard in shards.iterdir()} == indexed
+    listed = json.loads((search.search_dir(public) / again.build_id / "shards.json").read_text())
+    assert {listed["primary"], *listed["merge"]} == indexed.keys()
+
+
 def test_upkeep_runs_in_a_helper_process_and_leaves_the_worker_without_threads(snapshot, tmp_path):
     public = tmp_path / "public"
     result = build(snapshot, public, site_url=SITE, search=False, prune=False)
@@ -498,8 +517,9 @@ def test_upkeep_runs_in_a_helper_process_and_leaves_the_worker_without_threads(s
     upkeep.before_fork = lambda: forks.append("fork")
     upkeep.after_release()
     upkeep.after_release()  # the same helper serves every release
-    wait_for(lambda: (public / "releases" / f".next-{result.build_id}").is_dir(), 60, "the copy")
     wait_for(lambda: (public / "search" / "current").exists(), 120, "the search index")
+    # the copy that the next publish starts from is made first, then the search index
+    assert (public / "releases" / f".next-{result.build_id}").is_dir()
     wait_for(lambda: (tmp_path / "marked").exists(), 10, "the caller's own job")
     assert threading.active_count() == threads  # the jobs' threads are in the helper
     assert forks == ["fork"] and upkeep.process.pid != os.getpid()
