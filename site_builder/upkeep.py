@@ -1,9 +1,8 @@
 """What a build worker does after a release goes live, so that the next publish does not
 wait for it:
 
-- copy the live release for the next build (deploy.stage_next);
+- copy the live release for the next build (deploy.stage_next), then prune old releases;
 - index the live release for search (search.py), which takes longer;
-- remove old releases;
 - whatever else the caller asks for (the CMS's worker checks the live release for drift).
 
 It runs in a helper process of the worker's own, forked the first time it is needed (and
@@ -98,11 +97,11 @@ def _helper(receiver, sender, public: Path, also: dict[str, Work]) -> None:
 
 
 def _see_to_the_live_release(public: Path) -> None:
-    """The copy that the next publish starts from, the search index that readers wait
-    for, then the removal of old releases."""
+    """The copy that the next publish starts from and the removal of old releases, done by
+    the time it may come; then the search index, which takes longer."""
     deploy.stage_next(public)
-    update_search_index(public)
     deploy.prune(public)
+    update_search_index(public)
 
 
 def _in_the_background() -> bool:
