@@ -184,8 +184,7 @@ def _read(root: Path, entry: dict) -> dict:
         )
     path = root / entry["file"]
     try:
-        with open(path, "rb") as handle:
-            document = json.loads(handle.read())
+        document = read_json(path)
         url = document["meta"]["url_path"]
     except (OSError, ValueError, KeyError, TypeError) as error:
         raise SnapshotError(f"{path}: cannot be read ({error!r})") from None
@@ -202,24 +201,22 @@ def _read(root: Path, entry: dict) -> dict:
 _URL_FIELDS = ("url", "website", "remote_url")
 
 
-def drop_unsafe_urls(node, where: str, field: tuple = ()) -> None:
+def drop_unsafe_urls(node: dict | list, where: str, field: tuple = ()) -> None:
     """Empty every address in a page document that `safe_url` does not allow (javascript:,
-    data:, …), and say so in the build log: the theme then shows the text without a link."""
-    if isinstance(node, list):
-        for index, child in enumerate(node):
-            if isinstance(child, (dict, list)):
-                drop_unsafe_urls(child, where, (*field, index))
-    elif isinstance(node, dict):
-        for key, value in node.items():
-            if key in _URL_FIELDS and isinstance(value, str) and value:
-                if safe_url(value) is None:
-                    name = ".".join(map(str, (*field, key)))
-                    logger.warning(
-                        "%s: field %s: address not allowed, removed: %.80r", where, name, value
-                    )
-                    node[key] = ""
-            elif isinstance(value, (dict, list)) and key != "renditions":  # never linked to
-                drop_unsafe_urls(value, where, (*field, key))
+    data:, …), and say so in the build log: the theme then shows the text without a link.
+    (It visits every value of every page a build reads: types are compared, not tested
+    with isinstance, as JSON gives only these.)"""
+    for key, value in node.items() if type(node) is dict else enumerate(node):
+        kind = type(value)
+        if kind is str:
+            if key in _URL_FIELDS and value and safe_url(value) is None:
+                name = ".".join(map(str, (*field, key)))
+                logger.warning(
+                    "%s: field %s: address not allowed, removed: %.80r", where, name, value
+                )
+                node[key] = ""
+        elif (kind is dict or kind is list) and key != "renditions":  # renditions: never linked
+            drop_unsafe_urls(value, where, (*field, key))
 
 
 def key_figure(metrics: list[dict]) -> dict | None:
