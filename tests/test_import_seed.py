@@ -75,6 +75,11 @@ def test_structure_sections_organisations_cover_and_links(seed_page):
 
     organisations = {m.organisation for m in page.organisation_mentions.all()}
     assert len(organisations) == 10
+    # numbered in the page's order, as the editor's form numbers them: without a number,
+    # PostgreSQL may give them in another order from one export to the next
+    mentions = list(page.organisation_mentions.all())
+    assert [m.sort_order for m in mentions] == list(range(len(mentions)))
+    assert [m.pk for m in mentions] == sorted(m.pk for m in mentions)
     irena = Organisation.objects.get(abbreviation="IRENA")
     assert irena.name == "International Renewable Energy Agency"
     assert Organisation.objects.filter(name__icontains="Renewable Energy Agency").count() == 1
