@@ -8,9 +8,7 @@ wait for it:
 It runs in a helper process of the worker's own, forked the first time it is needed (and
 again if it died), so that the worker itself runs no thread when it forks its render
 processes. In the helper each job has a thread, and runs at most once at a time; a request
-that arrives while it runs makes it run once more afterwards (for the newest release). The
-release's own upkeep is one job, its steps in the order above, so that none shares the CPU
-with the one after it.
+that arrives while it runs makes it run once more afterwards (for the newest release).
 
 The helper yields the CPU to everything else: a wide edit's export (the CMS's workers) and
 build must not share two cores with a search index of the release before.
@@ -81,7 +79,8 @@ def _helper(receiver, sender, public: Path, also: dict[str, Work]) -> None:
     if own_session:  # the worker's stop signals no longer reach the helper's group: relay them
         signal.signal(signal.SIGTERM, lambda *_: _end(own_session))
     jobs = [
-        _Job("release", lambda: _see_to_the_live_release(public)),
+        _Job("stage-next-release", lambda: (deploy.stage_next(public), deploy.prune(public))),
+        _Job("search-index", lambda: update_search_index(public)),
         *(_Job(name, work) for name, work in also.items()),
     ]
     while True:
@@ -94,14 +93,6 @@ def _helper(receiver, sender, public: Path, also: dict[str, Work]) -> None:
             return
         for job in jobs:
             job.request()
-
-
-def _see_to_the_live_release(public: Path) -> None:
-    """The copy that the next publish starts from and the removal of old releases, done by
-    the time it may come; then the search index, which takes longer."""
-    deploy.stage_next(public)
-    deploy.prune(public)
-    update_search_index(public)
 
 
 def _in_the_background() -> bool:

@@ -517,9 +517,8 @@ def test_upkeep_runs_in_a_helper_process_and_leaves_the_worker_without_threads(s
     upkeep.before_fork = lambda: forks.append("fork")
     upkeep.after_release()
     upkeep.after_release()  # the same helper serves every release
+    wait_for(lambda: (public / "releases" / f".next-{result.build_id}").is_dir(), 60, "the copy")
     wait_for(lambda: (public / "search" / "current").exists(), 120, "the search index")
-    # the copy that the next publish starts from is made first, then the search index
-    assert (public / "releases" / f".next-{result.build_id}").is_dir()
     wait_for(lambda: (tmp_path / "marked").exists(), 10, "the caller's own job")
     assert threading.active_count() == threads  # the jobs' threads are in the helper
     assert forks == ["fork"] and upkeep.process.pid != os.getpid()
