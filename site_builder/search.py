@@ -24,6 +24,7 @@ import sys
 import zlib
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
+from html.parser import HTMLParser
 from pathlib import Path
 
 from content_export.files import file_lock
@@ -40,7 +41,8 @@ SHARD_PAGES = int(os.environ.get("SEARCH_SHARD_PAGES", "600"))
 MAX_SHARDS = 24
 SHARDS_AT_ONCE = 2  # shards indexed together (one per core here)
 BODY_MARK = b"data-pagefind-body"
-MARKS = ".marks.json"  # which files of the release indexed last are marked (see below)
+IGNORED_MARK = b'data-pagefind-ignore="all"'
+MARKS = ".marks.json"  # what searchable_pages learnt of the files of the release indexed last
 
 
 class SearchIndexError(Exception):
@@ -86,16 +88,19 @@ def update_search_index(public: Path, shard_pages: int = SHARD_PAGES) -> str | N
 
 
 def searchable_pages(
-    release: Path, known: dict[str, bool] | None = None, hashes: dict[str, str] | None = None
+    release: Path, known: dict[str, str] | None = None, hashes: dict[str, str] | None = None
 ) -> dict[str, str]:
-    """The release's pages that Pagefind indexes, by path, each with its file's identity:
-    those marked `data-pagefind-body` if any page is (as Pagefind itself chooses), else all.
+    """The release's pages that Pagefind indexes, by path, each with the identity of what
+    Pagefind reads of it: those marked `data-pagefind-body` if any page is (as Pagefind
+    itself chooses), else all.
 
-    A page's identity is its content's hash, from `hashes` (the build's record of every
-    file it wrote) when given: a page written again with the same content keeps its shard.
-    Without it, the release's files are listed and identified by inode, size and time.
-    A file whose identity `known` holds is not read again: `known` says, by identity,
-    whether it is marked, and is left holding the release's files."""
+    A file is known by its content's hash, from `hashes` (the build's record of every file
+    it wrote) when given: a page written again with the same content keeps its shard.
+    Without it, the release's files are listed and known by inode, size and time. A page's
+    identity is that of its file, or, on a page with parts Pagefind ignores entirely
+    (`indexed_identity`), that of the rest of it. A file that `known` holds is not read
+    again: `known` maps a file to its page's identity ("" if the page is not marked), and
+    is left holding the release's files."""
     known = {} if known is None else known
     if hashes:
         files = {name: digest for name, digest in hashes.items() if name.endswith(".html")}
@@ -105,17 +110,91 @@ def searchable_pages(
     for name in sorted(files):
         if name.startswith("pagefind/"):
             continue
-        identity = files[name]
-        is_marked = known.get(identity)
-        if is_marked is None:
-            is_marked = BODY_MARK in (release / name).read_bytes()
-        seen[identity] = is_marked
-        pages[name] = identity
-        if is_marked:
+        file = files[name]
+        identity = known.get(file)
+        if not isinstance(identity, str):
+            text = (release / name).read_bytes()
+            identity = indexed_identity(text, file) if BODY_MARK in text else ""
+        seen[file] = identity
+        pages[name] = identity or file
+        if identity:
             marked.add(name)
     known.clear()
     known.update(seen)
-    return {name: file for name, file in pages.items() if name in marked} if marked else pages
+    return {name: page for name, page in pages.items() if name in marked} if marked else pages
+
+
+def indexed_identity(html: bytes, identity: str) -> str:
+    """The identity of what Pagefind indexes of a page whose file is known as `identity`.
+    Parts marked `data-pagefind-ignore="all"` are left out of it (a sector page's cards of
+    its solutions: a solution's new summary changes the sector page's file, and not its
+    shard). A page without such parts, or one that cannot be read as HTML, keeps the
+    identity of its file."""
+    if IGNORED_MARK not in html:
+        return identity
+    reader = _IndexedText()
+    try:
+        reader.feed(html.decode())
+        reader.close()
+    except (UnicodeDecodeError, AssertionError):  # (AssertionError: html.parser gave up)
+        return identity
+    return identity if reader.ignoring else "indexed-" + reader.digest.hexdigest()
+
+
+class _IndexedText(HTMLParser):
+    """Hashes a page's markup, leaving out each element marked data-pagefind-ignore="all"
+    (counted to its end by its own tag's nesting, as the theme's valid HTML allows)."""
+
+    VOID = {"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta",
+            "source", "track", "wbr"}  # fmt: skip
+
+    def __init__(self):
+        super().__init__(convert_charrefs=False)
+        self.digest = hashlib.sha256()
+        self.ignoring: str | None = None  # the tag of the element left out
+        self.depth = 0
+
+    def _take(self, markup: str | None) -> None:
+        if self.ignoring is None and markup:
+            self.digest.update(markup.encode())
+
+    def handle_starttag(self, tag, attrs):
+        if self.ignoring is None:
+            if ("data-pagefind-ignore", "all") in attrs and tag not in self.VOID:
+                self.ignoring, self.depth = tag, 1
+                return
+            self._take(self.get_starttag_text())
+        elif tag == self.ignoring:
+            self.depth += 1
+
+    def handle_endtag(self, tag):
+        if self.ignoring is None:
+            self._take(f"</{tag}>")
+        elif tag == self.ignoring:
+            self.depth -= 1
+            if self.depth == 0:
+                self.ignoring = None
+
+    def handle_data(self, data):
+        self._take(data)
+
+    def handle_entityref(self, name):
+        self._take(f"&{name};")
+
+    def handle_charref(self, name):
+        self._take(f"&#{name};")
+
+    def handle_comment(self, data):
+        self._take(f"<!--{data}-->")
+
+    def handle_decl(self, decl):
+        self._take(f"<!{decl}>")
+
+    def handle_pi(self, data):
+        self._take(f"<?{data}>")
+
+    def unknown_decl(self, data):
+        self._take(f"<![{data}]>")
 
 
 def _files_by_inode(release: Path) -> Iterator[tuple[str, str]]:
@@ -146,7 +225,7 @@ def plan_shards(pages: dict[str, str], shard_pages: int) -> list[tuple[str, list
     return shards
 
 
-def _read_marks(path: Path) -> dict[str, bool]:
+def _read_marks(path: Path) -> dict[str, str]:
     try:
         known = json.loads(path.read_text())
     except (OSError, ValueError):

@@ -164,6 +164,9 @@ def test_a_site_indexed_in_shards_finds_what_one_index_finds(public, site_url, b
     assert _search_results(browser_page, site_url, "heat pump")[0] == (
         "/solutions/high-efficiency-heat-pumps/"
     )
+    # a sector page is found by its own words, not by its cards of its solutions' summaries
+    found = _search_results(browser_page, site_url, "draughts")
+    assert {url.split("#")[0] for url in found} == {"/solutions/insulation-retrofits/"}
 
     # a new release in which one page changed: its shard is indexed again, the others kept
     changed = deploy.releases_dir(public) / deploy.new_build_id()

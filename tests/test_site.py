@@ -508,6 +508,36 @@ def test_search_indexes_again_only_pages_whose_content_changed(snapshot, tmp_pat
     assert {listed["primary"], *listed["merge"]} == indexed.keys()
 
 
+def test_a_new_summary_indexes_again_the_solution_and_not_its_sector_page(snapshot, tmp_path):
+    """A sector page lists its solutions' cards, which search leaves out (they are found on
+    the solutions' own pages): a new summary changes the sector page's file, but only the
+    solution's shard is indexed again."""
+    public = tmp_path / "public"
+    first = build(snapshot, public, site_url=SITE, search=False, prune=False)
+    search.update_search_index(public, shard_pages=1)  # a shard for each page
+    shards = search.search_dir(public) / "shards"
+    before = {shard.name for shard in shards.iterdir()}
+    solution = "solutions/high-efficiency-heat-pumps/index.html"
+    sector = "sectors/buildings/index.html"
+
+    manifest = _manifest(snapshot)
+    entry = next(e for e in manifest["pages"].values() if e["url_path"] == "/" + solution[:-10])
+    document = json.loads((snapshot / entry["file"]).read_text())
+    document["summary"] = "Heat pumps, now with a summary about geothermal boreholes."
+    entry["file"], entry["content_hash"] = Snapshot(snapshot).write_page(document["id"], document)
+    Snapshot(snapshot).commit(manifest)
+    again = build(snapshot, public, site_url=SITE, search=False, prune=False)
+    assert "geothermal boreholes" in (again.release / sector).read_text()  # the card shows it
+    assert (again.release / sector).read_bytes() != (first.release / sector).read_bytes()
+
+    assert search.update_search_index(public, shard_pages=1) == again.build_id
+    hashes = deploy.read_keys(public, again.build_id)["hashes"]
+    pages = search.searchable_pages(again.release, hashes=hashes)
+    shard_of = {name: key for key, names in search.plan_shards(pages, 1) for name in names}
+    assert shard_of[solution] != shard_of[sector]
+    assert {shard.name for shard in shards.iterdir()} - before == {shard_of[solution]}
+
+
 def test_upkeep_runs_in_a_helper_process_and_leaves_the_worker_without_threads(snapshot, tmp_path):
     public = tmp_path / "public"
     result = build(snapshot, public, site_url=SITE, search=False, prune=False)

@@ -17,6 +17,7 @@ from cms.imports.source import ImportProblem
 from cms.publishing.checks import webhook_secret_problem
 from content_export.images import image_extension
 from content_export.richtext import clean_html, safe_url
+from site_builder import search
 from site_builder.checks import check_page
 from site_builder.redirects import paths_of
 from tests.conftest import REPO
@@ -256,3 +257,24 @@ def test_search_shards_are_the_same_in_every_process_and_hold_only_searchable_pa
     assert sorted(name for _, names in shards for name in names) == sorted(
         f"solutions/s{number}/index.html" for number in range(40)
     )  # every page marked for search, once; the listing is not
+
+
+def test_a_page_is_known_to_search_by_what_pagefind_reads_of_it():
+    """Parts marked data-pagefind-ignore="all" are left out of a page's search identity;
+    a change anywhere else changes it; a part that never ends leaves the file's identity."""
+    page = (
+        "<html><body><article data-pagefind-body><h1>Buildings</h1><p>Heat &amp; power</p>"
+        '<section data-pagefind-ignore="all"><section><p>{card}</p></section><br></section>'
+        "<p>{after}</p></article></body></html>"
+    )
+
+    def identity(card: str, after: str = "Own words", file: str = "file") -> str:
+        return search.indexed_identity(page.format(card=card, after=after).encode(), file)
+
+    assert identity("Card one") == identity("Card two", file="another file")
+    assert identity("Card one") != identity("Card one", after="Other words")
+    assert identity("Card one").startswith("indexed-")
+    unended = page.replace("</section><br></section>", "</section><br>")
+    assert search.indexed_identity(unended.encode(), "file") == "file"
+    plain = b"<article data-pagefind-body><p>No part left out</p></article>"
+    assert search.indexed_identity(plain, "file") == "file"
