@@ -6,7 +6,7 @@ pages, all measured in one run on this machine:
   export of one edit;
 - full build (ours, Pelican with the snapshot plugin, in processes) against plain Pelican
   building the same pages from the corpus Markdown, and the Pagefind index (in full, and
-  again after a solution and two sector pages changed);
+  again after a solution's new title changed its page and its cards);
 - publish → live for 20 one-page edits (p50, p95), an unpublish, and an edit of the
   organisation named on the most pages: from the save returning to the static server
   serving the change (and, for the edits, until search has the live release), with
@@ -22,6 +22,7 @@ corpus imported into the CMS and grown with copies of its pages (bench/grow.py).
 """
 
 import argparse
+import hashlib
 import json
 import os
 import platform
@@ -77,19 +78,30 @@ def _probe(env: dict, *args: str) -> dict:
 
 
 def _edit_release(public: Path) -> None:
-    """Make live a copy of the live release (its files linked) in which one solution page
-    and two sector pages changed, as publishing a solution in two sectors changes them."""
+    """Make live a copy of the live release (its files linked) in which one solution has a
+    new title: its page changes, and its card on its sector pages, as a build writes them
+    (with the build's record of the files it wrote, which search reads)."""
     from site_builder import deploy
 
-    live = deploy.releases_dir(public) / deploy.current(public)
-    edited = deploy.releases_dir(public) / deploy.new_build_id()
-    shutil.copytree(live, edited, symlinks=True, copy_function=os.link)
+    live = deploy.current(public)
+    releases = deploy.releases_dir(public)
+    edited = releases / deploy.new_build_id()
+    shutil.copytree(releases / live, edited, symlinks=True, copy_function=os.link)
+    keys = deploy.read_keys(public, live)
     solutions = sorted((edited / "solutions").glob("*/index.html"))
     solution = solutions[len(solutions) // 2]
-    for path in [solution, *sorted((edited / "sectors").glob("*/index.html"))[:2]]:
-        text = path.read_text().replace("</h1>", " (edited)</h1>", 1)
+    card = f'href="/{solution.parent.relative_to(edited).as_posix()}/">'
+    changes = {solution: ("</h1>", " (edited)</h1>")}
+    for sector in sorted((edited / "sectors").glob("*/index.html")):
+        if card in sector.read_text():
+            changes[sector] = (card, card + "Edited: ")
+    for path, (old, new) in changes.items():
+        text = path.read_text().replace(old, new)
         path.unlink()  # not the linked file of the release before
         path.write_text(text)
+        name = path.relative_to(edited).as_posix()
+        keys["hashes"][name] = hashlib.sha256(text.encode()).hexdigest()
+    deploy.write_keys(public, edited.name, keys)
     deploy.activate(public, edited.name)
 
 
