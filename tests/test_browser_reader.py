@@ -133,12 +133,20 @@ def test_reader_searches_from_the_header_of_any_page(site_url, browser_page):
 
 
 def _search_results(page, site_url: str, words: str) -> list[str]:
-    """The addresses the search page finds for `words`, best first, all of them."""
+    """The addresses the search page finds for `words`, best first, all of them: each
+    result's page, then the parts of it that match. Pagefind says how many pages it found,
+    then loads each one's details: the list is read once every one has come."""
     page.goto(f"{site_url}/search/?q={words}")
-    page.locator(".pagefind-ui__result-link").first.wait_for(timeout=10_000)
+    message = page.locator(".pagefind-ui__message")
+    expect(message).to_have_text(re.compile(r"^\d+ results? for "), timeout=10_000)
+    found = int(message.inner_text().split()[0])
     more = page.get_by_role("button", name="Load more results")
     while more.count():
         more.click()
+    titles = page.locator(  # each page's own title link (the parts that match have theirs)
+        ".pagefind-ui__result-inner > .pagefind-ui__result-title > .pagefind-ui__result-link"
+    )
+    expect(titles).to_have_count(found, timeout=10_000)
     return page.locator(".pagefind-ui__result-link").evaluate_all(
         "links => links.map(link => link.getAttribute('href'))"
     )
