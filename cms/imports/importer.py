@@ -20,9 +20,10 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.text import slugify
+from modelcluster.models import get_all_child_relations
 from PIL import Image as PILImage
 from wagtail.images import get_image_model
-from wagtail.models import Page, ReferenceIndex
+from wagtail.models import Orderable, Page, ReferenceIndex
 from wagtail.signal_handlers import disable_reference_index_auto_update
 
 from cms.home.site_structure import SiteStructure, ensure_site_structure
@@ -203,15 +204,14 @@ class _PageWriter:
         listed_solutions: list[int] = []
         if isinstance(page, SolutionPage):
             self.solution_fields(page)
-            page.sector_links = in_order(self.sector_plan.links_of(page))
+            page.sector_links = self.sector_plan.links_of(page)
         else:
             self.sector_fields(page)
             listed_solutions = self.listed_solutions()
-            page.ordered_solutions = in_order(
-                [SectorSolution(solution_id=pk) for pk in listed_solutions]
-            )
+            page.ordered_solutions = [SectorSolution(solution_id=pk) for pk in listed_solutions]
         published = live_page.live and not live_page.has_unpublished_changes
         if imported_content(page) != before or (self.options.publish and not published):
+            number_rows(page)
             revision = page.save_revision(log_action=True, clean=True)
             if self.options.publish:
                 revision.publish()
@@ -248,16 +248,14 @@ class _PageWriter:
                 mentions[key] = OrganisationMention(
                     organisation=organisation, section_key=name.section_key, note=name.note
                 )
-        page.organisation_mentions = in_order(list(mentions.values()))
+        page.organisation_mentions = list(mentions.values())
 
     def sector_fields(self, page: SectorPage) -> None:
         page.icon = self.source.icon
-        page.metrics = in_order(
-            [
-                SectorMetric(label=m.label, value=m.value, value_max=m.value_max, unit=m.unit)
-                for m in self.source.metrics
-            ]
-        )
+        page.metrics = [
+            SectorMetric(label=m.label, value=m.value, value_max=m.value_max, unit=m.unit)
+            for m in self.source.metrics
+        ]
 
     def listed_solutions(self) -> list[int]:
         """The ids of the solutions the sector's page lists, in its order."""
@@ -486,20 +484,27 @@ def _set_sector_link(
     linked = any(link.sector_id == sector.pk for link in current)
     if linked == listed and (not listed or any(link.is_primary for link in current)):
         return False
-    draft.sector_links = in_order(_relinked(current, sector.pk, listed))
+    draft.sector_links = _relinked(current, sector.pk, listed)
+    number_rows(draft)
     revision = draft.save_revision(log_action=True)
     if publish and not had_draft:
         revision.publish()
     return True
 
 
-def in_order(rows: list) -> list:
-    """The rows of a page's list (sector links, organisations, …) numbered in their order,
-    as the editor's form numbers them: rows without a number come back from the database
-    in any order (PostgreSQL's), and the site would show them so."""
-    for number, row in enumerate(rows):
-        row.sort_order = number
-    return rows
+def number_rows(page: Page) -> None:
+    """Number the rows of each of the page's ordered lists (sector links, organisations,
+    metrics, …) in their order, as the editor's form does before it saves a revision: rows
+    without a number come back from the database in any order (PostgreSQL's), and the site
+    would show them so. Rows left unnumbered by an older revision are numbered too."""
+    for relation in get_all_child_relations(page):
+        if not issubclass(relation.related_model, Orderable):
+            continue
+        name = relation.get_accessor_name()
+        rows = list(getattr(page, name).all())
+        for number, row in enumerate(rows):
+            row.sort_order = number
+        setattr(page, name, rows)
 
 
 def _relinked(links: list, sector_id: int, listed: bool) -> list:
