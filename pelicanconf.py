@@ -24,8 +24,8 @@ SITEMAP = {"format": "xml"}
 TIMEZONE = "UTC"
 DEFAULT_LANG = "en"
 
-# Listings of solutions (the solutions index) show this many cards a page, as Pelican
-# paginates; further pages are /solutions/page/2/ and on.
+# Listings of solutions (the solutions index, each sector, each tag) show this many cards a
+# page, as Pelican paginates; further pages are /solutions/page/2/, /sectors/…/page/2/ and on.
 DEFAULT_PAGINATION = 100
 PAGINATION_PATTERNS = (
     (1, "{url}", "{save_as}"),

@@ -5,11 +5,12 @@ table is readable without the bars; the bars are plain SVG, with no chart script
 from decimal import Decimal, InvalidOperation
 
 
-def comparisons(pages: list[dict], at_least: int = 2) -> list[dict]:
+def comparisons(pages: list[dict], at_least: int = 2, most: int | None = None) -> list[dict]:
     """The metrics that at least `at_least` of `pages` give with the same label and unit,
-    each as {label, unit, rows}; rows from the largest figure down, each with its page, its
-    metric and the share of the largest figure that its bar spans (`low`, and `high` for a
-    range), in percent."""
+    each as {label, unit, rows, count}; rows from the largest figure down (the `most`
+    largest, when given, of the `count` that give it), each with its page, its metric and
+    the share of the largest figure that its bar spans (`low`, and `high` for a range), in
+    percent."""
     groups: dict[tuple[str, str], list[tuple[dict, dict, Decimal, Decimal]]] = {}
     for page in pages:
         seen = set()
@@ -31,6 +32,7 @@ def comparisons(pages: list[dict], at_least: int = 2) -> list[dict]:
             {
                 "label": label,
                 "unit": unit,
+                "count": len(rows),
                 "rows": [
                     {
                         "page": page,
@@ -38,7 +40,7 @@ def comparisons(pages: list[dict], at_least: int = 2) -> list[dict]:
                         "low": _percent(low, largest),
                         "high": _percent(high, largest),
                     }
-                    for page, metric, low, high in rows
+                    for page, metric, low, high in rows[:most]
                 ],
             }
         )

@@ -295,6 +295,8 @@ class SiteRenderer:
         for page in content.pages:
             if page["type"] == "solutions.SolutionIndexPage":
                 yield from self.index_pages(page)
+            elif page["type"] == "solutions.SectorPage":
+                yield from self.sector_pages(page)
             else:
                 yield self.page(page)
         yield Output(
@@ -319,8 +321,11 @@ class SiteRenderer:
                 [organisation.abbreviation, organisation.website, organisation.mentions],
             )
         for tag in content.tags:
-            inputs = [tag.name, [_card(s) for s in tag.solutions]]
-            yield Output(tag.url, "tag", f"Tagged {tag.name}", _fixed({"tag": tag}), inputs)
+            title = f"Tagged {tag.name}"
+            first = Output(tag.url, "tag", title, _fixed({"tag": tag}), [tag.name])
+            yield from self.listing_pages(
+                first, tag.url, title, tag.solutions, self.per_page, [tag.name], {}
+            )
         for old_url, redirect in sorted(content.redirects.items()):
             yield Output(
                 old_url,
@@ -345,51 +350,86 @@ class SiteRenderer:
         )
 
     def index_pages(self, page: dict) -> Iterator[Output]:
-        """The solutions index, A to Z, DEFAULT_PAGINATION cards a page, as Pelican paginates
-        its listings (its Paginator, at the addresses PAGINATION_PATTERNS gives); and at
-        …/recent/ the RECENT_LISTED most recently updated, on one page. The first A-to-Z page
-        is the CMS page itself; the others are listed nowhere but in its links. Templates get
-        `sort` ("title" or "recent"), `sort_urls` (the first page of each order) and
-        Pelican's variables: `solutions_paginator`, `solutions_page` (its `object_list`: the
-        cards of this page), `solutions_previous_page` and `solutions_next_page`."""
+        """The solutions index, A to Z, a page at a time (`listing_pages`); and at …/recent/
+        the RECENT_LISTED most recently updated, on one page. Templates get `sort` ("title"
+        or "recent") and `sort_urls` (the first page of each order)."""
         first = self.page(page)
         sort_urls = {"title": first.url, "recent": first.url + "recent/"}
-        orders = {
-            "title": (self.content.solutions, self.settings.get("DEFAULT_PAGINATION") or None),
-            "recent": (self.by_recency[:RECENT_LISTED], None),
-        }
-        for sort, (solutions, per_page) in orders.items():
-            url = sort_urls[sort]
-            paginator = Paginator(
-                url.lstrip("/") + "index.html", url, solutions, self.settings, per_page
+        for sort, solutions, per_page in (
+            ("title", self.content.solutions, self.per_page),
+            ("recent", self.by_recency[:RECENT_LISTED], None),
+        ):
+            title = page["title"] + (", recently updated first" if sort == "recent" else "")
+            shared = [*first.inputs, sort]  # what every page of this order shows
+            shown = {"sort": sort, "sort_urls": sort_urls}
+            yield from self.listing_pages(
+                first, sort_urls[sort], title, solutions, per_page, shared, shown
             )
-            pages, shared = paginator.page_range, [*first.inputs, sort]  # what every page shows
-            for number in pages:
-                listing = paginator.page(number)
-                shown = {
-                    "sort": sort,
-                    "sort_urls": sort_urls,
-                    "solutions_paginator": paginator,
-                    "solutions_page": listing,
-                    "solutions_previous_page": paginator.page(number - 1) if number > 1 else None,
-                    "solutions_next_page": paginator.page(number + 1)
-                    if listing.has_next()
-                    else None,
-                }
-                inputs = [*shared, [_card(s) for s in listing.object_list], len(pages)]
 
-                def make_context(shown: dict = shown) -> dict:
-                    return {**self.page_context(page), **shown}
+    def sector_pages(self, page: dict) -> Iterator[Output]:
+        """A sector, its solutions' cards a page at a time (`listing_pages`). The first page
+        shows the sector and its figures compared; the others only further cards. Every page
+        gets `sector` (the sector's document: `title`, `url`, `solutions`)."""
+        first = self.page(page)
+        shared = [self.content.page_hash(page)]
+        yield from self.listing_pages(
+            first,
+            first.url,
+            page["title"],
+            page["solutions"],
+            self.per_page,
+            shared,
+            {"sector": page},
+        )
 
-                if sort == "title" and number == 1:
-                    first.inputs, first.make_context = inputs, make_context
-                    yield first
-                    continue
-                title = page["title"] + (", recently updated first" if sort == "recent" else "")
-                if len(pages) > 1:
-                    title += f", page {number} of {len(pages)}"
-                url = sort_urls[sort] if number == 1 else "/" + listing.url
-                yield Output(url, first.template, title, make_context, inputs)
+    @property
+    def per_page(self) -> int | None:
+        return self.settings.get("DEFAULT_PAGINATION") or None
+
+    def listing_pages(
+        self,
+        first: Output,
+        url: str,
+        title: str,
+        solutions: list[dict],
+        per_page: int | None,
+        shared: list,
+        shown: dict,
+    ) -> Iterator[Output]:
+        """The pages of a listing of solution cards at `url`, `per_page` a page, as Pelican
+        paginates its listings (its Paginator, at the addresses PAGINATION_PATTERNS gives).
+        Each page's template gets `shown` and Pelican's variables: `solutions_paginator`,
+        `solutions_page` (its `object_list`: the cards of this page),
+        `solutions_previous_page` and `solutions_next_page`. When `url` is `first`'s, its
+        first page is `first`; the others show `shared` besides their cards, are titled
+        "`title`, page 2 of 5" and are listed nowhere but in the pages' links."""
+        paginator = Paginator(
+            url.lstrip("/") + "index.html", url, solutions, self.settings, per_page
+        )
+        count, context_of_first = paginator.num_pages, first.make_context
+        of_all = [count, len(solutions)]  # each page says "page 2 of 5", "3 to 4 of 9"
+        for number in paginator.page_range:
+            listing = paginator.page(number)
+            on_page = {
+                **shown,
+                "solutions_paginator": paginator,
+                "solutions_page": listing,
+                "solutions_previous_page": paginator.page(number - 1) if number > 1 else None,
+                "solutions_next_page": paginator.page(number + 1) if listing.has_next() else None,
+            }
+            cards = [_card(s) for s in listing.object_list]
+
+            def make_context(on_page: dict = on_page) -> dict:
+                return {**context_of_first(), **on_page}
+
+            if number == 1 and url == first.url:
+                first.inputs = [*first.inputs, cards, of_all]
+                first.make_context = make_context
+                yield first
+                continue
+            numbered = f"{title}, page {number} of {count}" if count > 1 else title
+            page_url = url if number == 1 else "/" + listing.url
+            yield Output(page_url, first.template, numbered, make_context, [*shared, cards, of_all])
 
     def page_context(self, page: dict) -> dict:
         _, section = TEMPLATES[page["type"]]
@@ -413,8 +453,8 @@ class SiteRenderer:
                 [[s["url"], s["title"]] for s in page["sector_pages"]],
                 [[o.url, o.name] for o in page["organisation_pages"]],
             ]
-        elif page["type"] == "solutions.SectorPage":
-            inputs += [[_card(s) for s in page["solutions"]], chart_inputs(page["solutions"])]
+        elif page["type"] == "solutions.SectorPage":  # and its cards: sector_pages
+            inputs += [chart_inputs(page["solutions"])]
         elif page["type"] == "solutions.SolutionIndexPage":  # and its cards: index_pages
             inputs += [
                 [

@@ -20,6 +20,7 @@ from site_builder import deploy, search
 from site_builder.__main__ import main as site_builder_main
 from site_builder.build import BuildError, build
 from site_builder.checks import check_release, parse_errors
+from site_builder.content import load as load_content
 from site_builder.upkeep import Upkeep
 from tests.builds import wait_for
 
@@ -231,55 +232,126 @@ def test_the_site_name_and_address_come_from_the_settings_file(public, snapshot,
     assert production.returncode == 1 and "set PUBLIC_SITE_URL" in production.stderr
 
 
-def test_a_long_list_of_solutions_comes_a_page_at_a_time(snapshot, tmp_path):
-    """With DEFAULT_PAGINATION (as at 10,000 solutions), the index is Pelican-paginated: each
-    page names its place, links to its neighbours, and every solution is on exactly one."""
+def _two_a_page(tmp_path: Path) -> Path:
+    """The site's settings, two solutions a page on every listing."""
     settings_file = tmp_path / "siteconf.py"
-    settings_file.write_text(  # the site's settings, two solutions a page
+    settings_file.write_text(
         f"import sys\nsys.path.insert(0, {str(REPO)!r})\nfrom pelicanconf import *\n"
         f"THEME = {str(REPO / 'themes' / 'default')!r}\nDEFAULT_PAGINATION = 2\n"
     )
+    return settings_file
+
+
+def _edit_snapshot(snapshot: Path, changes: dict[str, dict]) -> None:
+    """Change fields of the snapshot's pages, by URL, as an export of those edits would."""
+    manifest, store = _manifest(snapshot), Snapshot(snapshot)
+    for entry in manifest["pages"].values():
+        if entry["url_path"] in changes:
+            document = json.loads((snapshot / entry["file"]).read_text())
+            document.update(changes[entry["url_path"]])
+            entry["file"], entry["content_hash"] = store.write_page(document["id"], document)
+    store.commit(manifest)
+
+
+def _pages_of_a_listing(public: Path, url: str, title: str, label: str) -> list[BeautifulSoup]:
+    """Every page of a paginated listing from its first, by its "Next page" links, after
+    checking that each page names its place and links to its neighbours."""
+    pages, number = [], 0
+    while url:
+        number += 1
+        html = _html(public, url)
+        pages.append(html)
+        pagination = html.find("nav", attrs={"aria-label": label})
+        count = int(pagination.find(attrs={"aria-current": "page"}).text.split()[-1])
+        expected = title if number == 1 else f"{title}, page {number} of {count}"
+        assert html.h1.text == expected, url
+        assert f"Page {number} of {count}" in pagination.text
+        assert (pagination.find("a", rel="prev") is None) == (number == 1)
+        following = pagination.find("a", rel="next")
+        assert (following is None) == (number == count)
+        url = following["href"] if following else None
+    return pages
+
+
+def test_a_long_list_of_solutions_comes_a_page_at_a_time(snapshot, tmp_path):
+    """With DEFAULT_PAGINATION (as at 10,000 solutions), the index is Pelican-paginated: each
+    page names its place, links to its neighbours, and every solution is on exactly one."""
+    settings_file = _two_a_page(tmp_path)
     public = tmp_path / "public"
     build(snapshot, public, settings_file=settings_file, site_url=SITE, search=False)
     entries = _manifest(snapshot)["pages"].values()
     solutions = [e["title"] for e in entries if e["type"] == "solutions.SolutionPage"]
-    pages = -(-len(solutions) // 2)
-    assert pages >= 2
-    url, seen, number = "/solutions/", [], 0
-    while url:
-        number += 1
-        html = _html(public, url)
-        expected = "Solutions" if number == 1 else f"Solutions, page {number} of {pages}"
-        assert html.h1.text == expected, url
-        seen += [card.h3.text.strip() for card in html.select("#solutions .card")]
-        pagination = html.find("nav", attrs={"aria-label": "Pages of solutions"})
-        assert f"Page {number} of {pages}" in pagination.text
-        previous = pagination.find("a", rel="prev")
-        assert (previous is None) == (number == 1)
-        assert html.find("script", src=lambda src: src and "filter" in src) is None
-        following = pagination.find("a", rel="next")
-        url = following["href"] if following else None
-        if url:
-            assert url == f"/solutions/page/{number + 1}/"
-    assert number == pages
+    pages = _pages_of_a_listing(public, "/solutions/", "Solutions", "Pages of solutions")
+    assert len(pages) == -(-len(solutions) // 2) >= 2
+    assert pages[1].find("a", rel="prev")["href"] == "/solutions/"
+    assert pages[0].find("a", rel="next")["href"] == "/solutions/page/2/"
+    seen = [card.h3.text.strip() for html in pages for card in html.select("#solutions .card")]
     assert seen == sorted(solutions, key=str.lower)  # each once, from A to Z
+    assert not [html for html in pages if html.find("script", src=lambda s: s and "filter" in s)]
     assert check_release(public / "current", []) == []  # every page link leads somewhere
     sitemap = (public / "current" / "sitemap.xml").read_text()
     assert f"{SITE}/solutions/page/2/" in sitemap and sitemap.count(f"{SITE}/solutions/<") == 1
 
     # a new summary for the first solution renders the first page of the index, not the others
-    manifest = _manifest(snapshot)
     first = min(
-        (e for e in manifest["pages"].values() if e["type"] == "solutions.SolutionPage"),
+        (e for e in _manifest(snapshot)["pages"].values() if e["type"] == "solutions.SolutionPage"),
         key=lambda e: e["title"].lower(),
     )
-    document = json.loads((snapshot / first["file"]).read_text())
-    document["summary"] = "A new summary."
-    first["file"], first["content_hash"] = Snapshot(snapshot).write_page(document["id"], document)
-    Snapshot(snapshot).commit(manifest)
+    _edit_snapshot(snapshot, {first["url_path"]: {"summary": "A new summary."}})
     result = build(snapshot, public, settings_file=settings_file, site_url=SITE, search=False)
     assert "/solutions/" in result.changed_urls
     assert not [url for url in result.changed_urls if url.startswith("/solutions/page/")]
+
+
+def test_a_sector_or_a_tag_with_many_solutions_lists_them_a_page_at_a_time(snapshot, tmp_path):
+    """Sector and tag pages are paginated as the index is: the sector itself (its summary, body
+    and figures compared) and search's record of it are on its first page; every solution
+    is on exactly one page, in the editors' order; a solution's new summary renders only the
+    page that lists it."""
+    sector = max(load_content(snapshot).sectors, key=lambda d: len(d["solutions"]))
+    figure = {"label": "Emissions avoided", "unit": "Gt", "value_max": None, "period": ""}
+    _edit_snapshot(  # a figure that the sector's solutions compare, and a tag they share
+        snapshot,
+        {
+            solution["url"]: {
+                "metrics": [{**figure, "value": str(n), "source": None, "sourced": False}],
+                "tags": ["Retrofit"],
+            }
+            for n, solution in enumerate(sector["solutions"], start=1)
+        },
+    )
+    settings_file = _two_a_page(tmp_path)
+    public = tmp_path / "public"
+    build(snapshot, public, settings_file=settings_file, site_url=SITE, search=False)
+    listed = [s["title"] for s in sector["solutions"]]
+    assert len(listed) >= 3, "the sample has a sector of three solutions or more"
+    label = f"Pages of solutions in {sector['title']}"
+    pages = _pages_of_a_listing(public, sector["url"], sector["title"], label)
+    assert len(pages) == -(-len(listed) // 2)
+    assert [a.text for html in pages for a in html.select(".cards h3 a")] == listed
+    first, later = pages[0], pages[1:]
+    assert first.find(attrs={"data-pagefind-body": True}) is not None
+    assert first.find("p", class_="lede").text == sector["summary"]
+    compared = first.select_one("section.comparison")
+    assert len(compared.select("tbody tr")) == len(listed)  # all of them, not a page's
+    for html in later:  # only further cards, and a way back to the sector
+        assert html.find(attrs={"data-pagefind-body": True}) is None
+        assert html.find(class_="lede") is None and html.find(id="compared-heading") is None
+        assert html.find(class_="eyebrow").find_all("a")[-1]["href"] == sector["url"]
+
+    (tag,) = load_content(snapshot).tags
+    label = f"Pages of solutions tagged {tag.name}"
+    pages = _pages_of_a_listing(public, tag.url, f"Tagged “{tag.name}”", label)
+    shown = [a.text for html in pages for a in html.select(".cards h3 a")]
+    assert shown == [s["title"] for s in tag.solutions]
+    assert check_release(public / "current", []) == []
+
+    # a new summary for the sector's last solution renders the page that lists it, no other
+    _edit_snapshot(snapshot, {sector["solutions"][-1]["url"]: {"summary": "A new summary."}})
+    result = build(snapshot, public, settings_file=settings_file, site_url=SITE, search=False)
+    last_page = f"{sector['url']}page/{len(later) + 1}/"
+    assert last_page in result.changed_urls
+    assert not [u for u in result.changed_urls if u.startswith(sector["url"]) and u != last_page]
 
 
 def test_a_second_theme_gives_the_whole_site_its_own_look(snapshot, tmp_path):

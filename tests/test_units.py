@@ -278,3 +278,23 @@ def test_a_page_is_known_to_search_by_what_pagefind_reads_of_it():
     assert search.indexed_identity(unended.encode(), "file") == "file"
     plain = b"<article data-pagefind-body><p>No part left out</p></article>"
     assert search.indexed_identity(plain, "file") == "file"
+
+
+def test_a_figure_compared_across_many_pages_shows_its_largest():
+    """A sector of hundreds of solutions draws each figure's largest few, and says of how many."""
+    from site_builder.charts import comparisons
+
+    pages = [
+        {"url": f"/solutions/s{n}/", "title": f"S{n}", "metrics": [_figure("Avoided", str(n))]}
+        for n in range(1, 41)
+    ]
+    (chart,) = comparisons(pages, most=25)
+    assert chart["count"] == 40 and len(chart["rows"]) == 25
+    assert [row["page"]["title"] for row in chart["rows"][:2]] == ["S40", "S39"]
+    assert chart["rows"][0]["low"] == 100.0 and chart["rows"][-1]["low"] == 40.0
+    (everything,) = comparisons(pages)
+    assert len(everything["rows"]) == 40
+
+
+def _figure(label: str, value: str) -> dict:
+    return {"label": label, "unit": "Gt", "value": value, "value_max": None, "sourced": False}
