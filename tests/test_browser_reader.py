@@ -7,21 +7,45 @@ import os
 import re
 import shutil
 import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
 
 import pytest
 from playwright.sync_api import expect
 
 from site_builder import deploy, search
+from site_builder.build import build
 from site_builder.serve import make_server
+from tests.conftest import write_site_settings
 
 
-@pytest.fixture
-def site_url(public):
+@contextmanager
+def _served(public: Path) -> Iterator[str]:
     server = make_server(public, port=0)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     yield f"http://127.0.0.1:{server.server_port}"
     server.shutdown()
+
+
+@pytest.fixture
+def site_url(public):
+    with _served(public) as url:
+        yield url
+
+
+@pytest.fixture
+def paged_site_url(snapshot, tmp_path):
+    """The sample site with two solutions a page on every listing, as a large site has a
+    hundred: the pages after the first, and the links between them."""
+    pages = "DEFAULT_PAGINATION = 2\nPAGINATION_PATTERNS = ((1, '{url}', '{save_as}'), " + (
+        "(2, '{base_name}/page/{number}/', '{base_name}/page/{number}/index.html'))\n"
+    )
+    settings = write_site_settings(tmp_path, ["pelican.plugins.sitemap"], pages)
+    build(snapshot, tmp_path / "paged", settings_file=settings, search=False)
+    with _served(tmp_path / "paged") as url:
+        yield url
 
 
 def test_reader_goes_from_home_to_a_sector_to_a_solution_and_searches(
@@ -82,26 +106,36 @@ READER_PAGES = [
 ]
 
 
+PAGED_READER_PAGES = ["/solutions/page/2/", "/sectors/buildings/", "/sectors/buildings/page/2/"]
+
+
 @pytest.mark.parametrize("scheme", ["light", "dark"])
-def test_reader_pages_have_no_accessibility_violations(site_url, browser_page, scheme):
+def test_reader_pages_have_no_accessibility_violations(
+    site_url, paged_site_url, browser_page, scheme
+):
     """axe-core (WCAG 2.x A and AA rules, colour contrast included) on the pages a reader
-    sees, in the light and the dark colour scheme, at a phone's width."""
+    sees, in the light and the dark colour scheme, at a phone's width; and on listings a
+    page at a time, as a large site shows them."""
     from axe_playwright_python.sync_playwright import Axe
 
     page, axe, found = browser_page, Axe(), {}
     page.emulate_media(color_scheme=scheme)
     page.set_viewport_size({"width": 390, "height": 844})
-    for path in READER_PAGES:
-        page.goto(site_url + path)
+    pages = [(site_url, path) for path in READER_PAGES]
+    pages += [(paged_site_url, path) for path in PAGED_READER_PAGES]
+    for site, path in pages:
+        page.goto(site + path)
+        if site == paged_site_url:  # the listing is on several pages
+            assert page.get_by_role("navigation", name=re.compile("^Pages of solutions")).count()
         if path.startswith("/search/"):
             page.locator(".pagefind-ui__result-link").first.wait_for(timeout=10_000)
         violations = axe.run(page).response["violations"]
-        found[path] = [
+        found[site + path] = [
             f"{v['id']}: {[node['target'] for node in v['nodes']][:3]}" for v in violations
         ]
         width = page.evaluate("document.documentElement.scrollWidth")
-        assert width <= 390, f"{path} scrolls sideways ({width} px wide)"
-    assert found == {path: [] for path in READER_PAGES}
+        assert width <= 390, f"{site + path} scrolls sideways ({width} px wide)"
+    assert found == {site + path: [] for site, path in pages}
 
 
 def test_reader_searches_from_the_header_of_any_page(site_url, browser_page):
