@@ -92,6 +92,7 @@ def main(argv: list[str] | None = None) -> int:
                 site_url=args.site_url,
             )
             print(f"live: {result.build_id} ({result.pages} pages, {result.seconds:.1f} s)")
+            print(f"  live after {result.live_after:.2f} s: {result.timings()}")
     except (BuildError, SettingsError, ExportError, deploy.DeployError) as error:
         print(f"{args.command} failed: {error}", file=sys.stderr)
         if args.command not in ("serve", "preview"):

@@ -66,6 +66,15 @@ class BuildResult:
     rendered: int = 0  # HTML files rendered in this build; the others were reused
     changed_urls: list[str] = field(default_factory=list)  # new, changed or removed
     files: int = 0
+    # seconds spent reading the snapshot ("load"), rendering and checking pages ("pages"),
+    # in plugins that run once a build has written its pages ("plugins": pelican-sitemap
+    # writes every page's URL), and completing the release ("finish"), before it went live
+    phases: dict[str, float] = field(default_factory=dict)
+    live_after: float = 0.0  # seconds from the build's start until its release was live
+
+    def timings(self) -> str:
+        """Where the build's time went, for a log: "load 0.24 s, pages 0.37 s, …"."""
+        return ", ".join(f"{name} {seconds:.2f} s" for name, seconds in self.phases.items())
 
 
 def build(
@@ -122,10 +131,11 @@ class _Options:
 
 
 def _build(snapshot: Path, public: Path, options: _Options) -> BuildResult:
-    started = time.perf_counter()
+    started, phases = time.perf_counter(), {}
     state = options.state
     try:
-        content = load(snapshot, documents=state.documents)
+        with _timed(phases, "load"):
+            content = load(snapshot, documents=state.documents)
     except SnapshotError as error:
         raise BuildError(str(error)) from None
     build_id = deploy.new_build_id()
@@ -148,23 +158,27 @@ def _build(snapshot: Path, public: Path, options: _Options) -> BuildResult:
             if not staged:
                 staging.mkdir()
             run = engine.begin(engine.start(options.settings, fresh), fresh)
-            written = write_release(
-                renderer,
-                state.environment(renderer),
-                staging,
-                fresh=fresh,
-                old_keys=previous_keys["files"],
-                old_hashes=previous_keys.get("hashes", {}),
-                reuse=None if staged else releases / previous,
-                strict=False,
-                run=run,
-                jobs=options.jobs,  # a wide edit (an organisation on 800 pages) forks too
-                fork_guard=options.fork_guard,
-            )
-            engine.finalized(run)
-        else:
-            written = _render_with_pelican(renderer, staging, fresh, options)
-        finish(written, renderer, fresh, staging, plugins=plugins)
+            with _timed(phases, "pages"):
+                written = write_release(
+                    renderer,
+                    state.environment(renderer),
+                    staging,
+                    fresh=fresh,
+                    old_keys=previous_keys["files"],
+                    old_hashes=previous_keys.get("hashes", {}),
+                    reuse=None if staged else releases / previous,
+                    strict=False,
+                    run=run,
+                    jobs=options.jobs,  # a wide edit (an organisation on 800 pages) forks too
+                    fork_guard=options.fork_guard,
+                )
+            with _timed(phases, "plugins"):
+                engine.finalized(run)
+        else:  # Pelican's run, its plugins' work included
+            with _timed(phases, "pages"):
+                written = _render_with_pelican(renderer, staging, fresh, options)
+        with _timed(phases, "finish"):
+            finish(written, renderer, fresh, staging, plugins=plugins)
         for gone in state.objects.keys() - written.keys.keys():
             del state.objects[gone]
         if written.problems:
@@ -182,6 +196,7 @@ def _build(snapshot: Path, public: Path, options: _Options) -> BuildResult:
     finally:
         forget_rendered()
     deploy.activate(public, build_id)
+    live_after = time.perf_counter() - started
     # What the next build and the drift check need, written once the page is live: a
     # release without them is built again in full, and the check says it has no record.
     keys = written.keys
@@ -201,6 +216,8 @@ def _build(snapshot: Path, public: Path, options: _Options) -> BuildResult:
         written.rendered,
         changed,
         len(keys),
+        phases,
+        live_after,
     )
 
 
@@ -231,6 +248,15 @@ def _render_with_pelican(
         except Exception as error:
             raise BuildError(f"Pelican could not render the site: {error!r}") from error
     return settings["BUILD_WRITTEN"]
+
+
+@contextmanager
+def _timed(phases: dict[str, float], name: str) -> Iterator[None]:
+    started = time.perf_counter()
+    try:
+        yield
+    finally:
+        phases[name] = phases.get(name, 0.0) + time.perf_counter() - started
 
 
 @contextmanager

@@ -4,6 +4,7 @@ is set), the real exporter and site builder writing releases that are checked he
 
 import json
 import os
+import re
 import signal
 import threading
 import time
@@ -69,6 +70,12 @@ def test_publish_unpublish_and_slug_change_reach_the_site_and_the_webhook(
     )
     assert "exported 1 page(s) in 3 request(s), incremental, in" in log, log[-2000:]
     assert f"(incremental, {build.rendered} file(s) rendered, built in" in log, log[-2000:]
+    # and where the build's time went before the page was live
+    line = next(line for line in log.splitlines() if f"build #{build.pk} live: " in line)
+    assert re.search(
+        r"live after [\d.]+ s: load [\d.]+ s, pages [\d.]+ s, plugins [\d.]+ s, finish [\d.]+ s\)$",
+        line,
+    ), line
 
     # the site.deployed webhook: signed, with the changed URLs
     wait_for(

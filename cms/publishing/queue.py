@@ -327,11 +327,13 @@ def run_build(build_id: int) -> str:
     builder.upkeep.after_release()
     deliveries.send_deployed(build)
     logger.info(
-        "build #%s live: %s (%s, %d file(s) rendered, built in %.2f s)",
+        "build #%s live: %s (%s, %d file(s) rendered, built in %.2f s, live after %.2f s: %s)",
         build.pk,
         result.build_id,
         result.mode,
         result.rendered,
         result.seconds,
+        result.live_after,
+        result.timings(),
     )
     return f"build #{build.pk} live as {result.build_id}"
