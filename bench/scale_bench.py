@@ -26,8 +26,10 @@ import hashlib
 import json
 import os
 import platform
+import re
 import shutil
 import signal
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -103,6 +105,20 @@ def _edit_release(public: Path) -> None:
         keys["hashes"][name] = hashlib.sha256(text.encode()).hexdigest()
     deploy.write_keys(public, edited.name, keys)
     deploy.activate(public, edited.name)
+
+
+_LIVE = re.compile(r"\(incremental, .* live after [\d.]+ s: (?P<phases>[^)]*)\)")
+
+
+def _build_phases(log: str) -> dict[str, float]:
+    """The median of each phase (load, pages, plugins, finish) of the worker's incremental
+    builds, from its log: where a publish's time goes before the page is live."""
+    seen: dict[str, list[float]] = {}
+    for match in _LIVE.finditer(log):
+        for part in match["phases"].split(", "):
+            name, seconds, _ = part.split()
+            seen.setdefault(name, []).append(float(seconds))
+    return {name: statistics.median(values) for name, values in seen.items()}
 
 
 def _vm_hwm(pid: int) -> float:
@@ -190,6 +206,8 @@ def measure(
             wait_for_a_build(env)
             row.update(_probe(env, "publish", f"http://127.0.0.1:{port}", str(public), str(edits)))
             row["worker_mb"] = _vm_hwm(worker.pid)
+            worker_log.flush()
+            row["publish_phases_s"] = _build_phases(log_path.read_text())
         except BaseException:
             worker_log.flush()
             tail = log_path.read_text()[-4000:]
@@ -236,6 +254,10 @@ COLUMNS = [
     (
         "live → in search p50 / p95",
         lambda r: f"{r['searchable_p50_s']:.1f} / {r['searchable_p95_s']:.1f} s",
+    ),
+    (
+        "publish build: load / pages / plugins / finish (median)",
+        lambda r: " / ".join(f"{v:.2f}" for v in r.get("publish_phases_s", {}).values()) + " s",
     ),
     ("unpublish → gone", lambda r: f"{r['unpublish_s']:.2f} s"),
     (
