@@ -106,7 +106,7 @@ class PreviewApp:
         )
         page = next(p for p in content.pages if p["id"] == document["id"])
         renderer = SiteRenderer(content, self.settings, cards=self.state.cards)
-        output = renderer.page(page)
+        output = next(renderer.page_outputs(page))  # the page itself, a listing's first
         # rendered as a build renders it, then shown as the site's plugins leave it
         with tempfile.TemporaryDirectory(prefix="preview-") as folder:
             run = engine.begin(self.pelican, Path(folder))

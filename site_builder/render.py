@@ -293,12 +293,7 @@ class SiteRenderer:
     def _each_output(self) -> Iterator[Output]:
         content = self.content
         for page in content.pages:
-            if page["type"] == "solutions.SolutionIndexPage":
-                yield from self.index_pages(page)
-            elif page["type"] == "solutions.SectorPage":
-                yield from self.sector_pages(page)
-            else:
-                yield self.page(page)
+            yield from self.page_outputs(page)
         yield Output(
             "/organisations/",
             "organisation_index",
@@ -337,6 +332,16 @@ class SiteRenderer:
             )
         yield Output("/search/", "search", "Search", _fixed({"section": "search"}))
         yield Output("/404.html", "404", "Page not found", _fixed({}), hidden=True)
+
+    def page_outputs(self, page: dict) -> Iterator[Output]:
+        """The files of one CMS page: the page itself first, then, for a listing, its further
+        pages. A preview renders the first, as a build does."""
+        if page["type"] == "solutions.SolutionIndexPage":
+            yield from self.index_pages(page)
+        elif page["type"] == "solutions.SectorPage":
+            yield from self.sector_pages(page)
+        else:
+            yield self.page(page)
 
     def page(self, page: dict) -> Output:
         template, _ = TEMPLATES[page["type"]]

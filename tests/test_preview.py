@@ -37,11 +37,15 @@ def _preview(preview_url, page, **params):
     return requests.get(preview_url, params=query, allow_redirects=False, timeout=20)
 
 
-def test_preview_of_an_unchanged_page_is_the_built_page(preview_url, public):
-    page = SolutionPage.objects.get(slug="rooftop-solar").get_latest_revision_as_object()
+@pytest.mark.parametrize("url", ["/solutions/rooftop-solar/", "/sectors/buildings/", "/solutions/"])
+def test_preview_of_an_unchanged_page_is_the_built_page(preview_url, public, url):
+    """A solution, a sector (its first page of cards) and the solutions index."""
+    from wagtail.models import Page
+
+    page = Page.objects.get(url_path=f"/home{url}").specific.get_latest_revision_as_object()
     response = _preview(preview_url, page)
     assert response.status_code == 200
-    built = (public / "current" / "solutions" / "rooftop-solar" / "index.html").read_text()
+    built = (public / "current" / url.lstrip("/") / "index.html").read_text()
     assert response.text == built, "".join(
         difflib.unified_diff(built.splitlines(True), response.text.splitlines(True), n=1)
     )
