@@ -41,6 +41,26 @@ def content_object(page: dict, url: str, save_as: str, settings: dict) -> Conten
     return Article(text, metadata, settings=settings)
 
 
+# What pelican-sitemap reads of a page's object besides Pelican's own attributes.
+_SITEMAP_FIELDS = {"url", "save_as", "title", "slug", "lang", "status", "private", "date"}
+_SITEMAP_FIELDS |= {"modified", "changefreq", "priority", "translations"}
+
+
+def for_sitemap(found: Content) -> Content:
+    """`found` with only what pelican-sitemap reads of it: without the page's text and its
+    fields. A worker keeps an object for every page between builds, as the sitemap of a
+    build lists the pages it did not render too; the text and fields would take a gigabyte
+    at 100,000 pages (and keep the content of old builds alive), and are made again with
+    the object when the page is rendered again."""
+    attributes, metadata = vars(found), found.metadata
+    for name in metadata.keys() - _SITEMAP_FIELDS:
+        attributes.pop(name.lower(), None)  # Pelican sets each field as an attribute
+    found.metadata = {name: metadata[name] for name in _SITEMAP_FIELDS & metadata.keys()}
+    found._content = ""
+    attributes.pop("_summary", None)
+    return found
+
+
 def hidden_page(title: str, url: str, save_as: str, settings: dict) -> Page:
     """The object of a file that is no page of its own (listed nowhere, not in a sitemap)."""
     metadata = {"title": title, "url": url.lstrip("/"), "save_as": save_as, "status": "hidden"}

@@ -101,7 +101,7 @@ def write_release(
     if made and run is not None:
         engine.generators_finalized(run, made)
     if kept and engine.lists_every_page(renderer.settings):
-        renderer.content_objects(kept)  # none made when a build before made them
+        renderer.content_objects(kept, for_sitemap=True)  # none made if a build before did
         engine.kept(fresh, [(item.save_as, renderer.content_object(item)) for item in kept])
     extras = extra_files(renderer)
     for name, data in extras.items():

@@ -29,7 +29,7 @@ from content_export.richtext import clean_html, dropped_links
 
 from .charts import chart_inputs, comparisons
 from .content import SiteContent, slugify
-from .contents import content_object, hidden_page
+from .contents import content_object, for_sitemap, hidden_page
 from .redirects import redirect_files
 from .site_settings import DEFAULT_THEME, THEMES, settings_digest
 
@@ -229,11 +229,12 @@ class SiteRenderer:
         content: SiteContent,
         settings: dict,
         cards: dict[tuple, Markup] | None = None,
-        objects: dict[str, tuple[str, Content]] | None = None,
+        objects: dict[str, tuple[str, Content, bool]] | None = None,
     ):
         """`settings` are Pelican's (site_settings.py); `cards` keeps rendered solution cards
-        by what they show, and `objects` the pages' Pelican objects by file and key: a
-        builder that builds again passes the same dicts each time."""
+        by what they show, and `objects` the pages' Pelican objects by file (with their key,
+        and whether they are whole): a builder that builds again passes the same dicts each
+        time."""
         self.content, self.settings, self.theme = content, settings, Path(settings["THEME"])
         self._cards = {} if cards is None else cards
         self._objects = {} if objects is None else objects
@@ -483,25 +484,33 @@ class SiteRenderer:
             ]
         return inputs
 
-    def content_objects(self, outputs: list[Output]) -> list[Content]:
+    def content_objects(self, outputs: list[Output], *, for_sitemap: bool = False) -> list[Content]:
         """The Pelican objects of `outputs` (see contents.py) that are not made yet: made
-        now, each once for what it shows."""
+        now, each once for what it shows. With `for_sitemap`, an object kept from an earlier
+        build only for the sitemap (`keep_for_sitemap`) will do."""
         made = []
         for output in outputs:
             if output.document is None and not output.hidden:
                 continue
             key = output.key(self.site_key)
             known = self._objects.get(output.save_as)
-            if known is None or known[0] != key:
+            if known is None or known[0] != key or not (for_sitemap or known[2]):
                 if output.hidden:
                     made_now = hidden_page(output.title, output.url, output.save_as, self.settings)
                 else:
                     made_now = content_object(
                         output.document, output.url, output.save_as, self.settings
                     )
-                self._objects[output.save_as] = (key, made_now)
+                self._objects[output.save_as] = (key, made_now, True)
                 made.append(made_now)
         return made
+
+    def keep_for_sitemap(self) -> None:
+        """Keep of each page's object only what the next build's sitemap reads of it
+        (contents.for_sitemap): a page rendered again gets a whole object again."""
+        for save_as, (key, found, whole) in self._objects.items():
+            if whole:
+                self._objects[save_as] = (key, for_sitemap(found), False)
 
     def content_object(self, output: Output) -> Content | None:
         """The Pelican object made for `output` (content_objects), if it has one."""

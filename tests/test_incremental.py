@@ -261,6 +261,17 @@ def test_pelican_plugins_see_every_object_and_file_of_a_full_build_then_only_wha
         if name.endswith(".html")
     )
 
+    # The worker keeps of each page only what its sitemap needs; a full build it is asked
+    # for then makes every page whole again, and plugins see every one.
+    take_notes(plugin_settings)
+    again = build(
+        snapshot, public, settings_file=plugin_settings, search=False, state=warm, full=True
+    )
+    assert _differences(again.release, full.release) == []
+    assert _objects(take_notes(plugin_settings), "Article") == sorted(
+        doc["meta"]["url_path"] for doc in content.documents(SOLUTION)
+    )
+
 
 def test_a_build_that_fails_midway_leaves_the_next_one_whole(snapshot, tmp_path, monkeypatch):
     """A worker builds again after a failed build: its plugins (the sitemap) start afresh."""

@@ -12,7 +12,7 @@ from django.conf import settings
 from django.db import connections
 
 from content_export.export import export
-from site_builder.build import BuildResult, WarmState
+from site_builder.build import BuildResult, WarmState, give_back_freed_memory
 from site_builder.build import build as build_site
 from site_builder.release import ForkGuard
 from site_builder.upkeep import Upkeep
@@ -75,9 +75,11 @@ def _keep_the_collector_off_the_publish_path() -> None:
     again and again, a full pass (half a second at 10,000 pages) falling now and then in
     the middle of an export. Builds leave no cycles behind once the first has run, so the
     survivors are collected once and then frozen: later passes skip them, and objects that
-    die are still freed as usual (by reference counting)."""
+    die are still freed as usual (by reference counting). What was freed goes back to the
+    system."""
     gc.collect()
     gc.freeze()
+    give_back_freed_memory()
 
 
 @functools.cache
