@@ -241,25 +241,55 @@ def test_organisations_and_sources_reach_pages_when_published_not_when_drafted(a
     assert metric["source"]["title"] == "Heat pump study" and metric["sourced"] is True
 
 
-def test_a_wide_image_is_given_no_wider_than_a_page_shows_it(db):
-    """A 3,000 px photograph: renditions up to 1,400 px (a 46rem column at twice the
-    density), never the original's full width."""
+def _photograph(title: str, width: int, height: int):
+    """An image as an editor uploads it, not yet saved."""
     import io
 
     from django.core.files.images import ImageFile
     from PIL import Image
     from wagtail.images import get_image_model
 
+    data = io.BytesIO()
+    Image.new("RGB", (width, height), "green").save(data, "JPEG")
+    image = get_image_model()(title=title)
+    image.file = ImageFile(io.BytesIO(data.getvalue()), name=f"{title.lower()}.jpg")
+    return image
+
+
+def test_a_wide_image_is_given_no_wider_than_a_page_shows_it(db):
+    """A 3,000 px photograph: renditions up to 1,400 px (a 46rem column at twice the
+    density), never the original's full width."""
     from cms.solutions.representation import image_representation
 
-    data = io.BytesIO()
-    Image.new("RGB", (3000, 2000), "green").save(data, "JPEG")
-    image = get_image_model()(title="Wide field")
-    image.file = ImageFile(io.BytesIO(data.getvalue()), name="wide-field.jpg")
+    image = _photograph("Wide field", 3000, 2000)
     image.save()
     shown = image_representation(image, "A wide field")
     assert [r["width"] for r in shown["renditions"]] == [400, 700, 1000, 1400]
     assert (shown["width"], shown["height"]) == (3000, 2000)  # the original's size, as said
+
+
+def test_an_uploaded_image_is_resized_before_a_page_shows_it(
+    db, django_capture_on_commit_callbacks
+):
+    """Publishing a page with a new picture does not wait for the picture to be resized:
+    the sizes pages show are made when it is uploaded, and showing it makes none."""
+    from cms.solutions.representation import image_representation
+
+    image = _photograph("Orchard", 1200, 800)
+    image.get_rendition_model().cache_backend.clear()  # of earlier tests' images, same ids
+    with django_capture_on_commit_callbacks(execute=True):
+        image.save()
+    made = image.renditions.values_list("filter_spec", flat=True)
+    assert sorted(made) == [
+        "width-1000|format-webp",
+        "width-1200|format-webp",
+        "width-400|format-webp",
+        "width-700|format-webp",
+    ]
+    with CaptureQueriesContext(connection) as captured:
+        shown = image_representation(image, "An orchard")
+    assert [r["width"] for r in shown["renditions"]] == [400, 700, 1000, 1200]
+    assert not [q for q in captured if q["sql"].startswith("INSERT")]
 
 
 def test_the_listing_keeps_each_pages_json_until_a_change_touches_it(api_url):

@@ -106,7 +106,8 @@ class PublicPagesAPIViewSet(PagesAPIViewSet):
         if (ids := self.requested_ids()) is not None:
             queryset = queryset.filter(pk__in=ids)
         if queryset.model is SolutionPage:
-            queryset = queryset.select_related("cover_image", "locale").prefetch_related(
+            # not select_related("cover_image"): the image would come without its renditions
+            queryset = queryset.select_related("locale").prefetch_related(
                 Prefetch("cover_image", queryset=get_image_model().objects.prefetch_renditions()),
                 "sector_links__sector",
                 "organisation_mentions__organisation",

@@ -179,10 +179,7 @@ def image_representation(image, alt: str = "") -> dict | None:
     column at twice the density), plus the original's size."""
     if image is None:
         return None
-    widest = min(image.width, RESPONSIVE_WIDTHS[-1])
-    widths = [w for w in RESPONSIVE_WIDTHS if w < widest] + [widest]
-    specs = [f"width-{w}|format-webp" for w in widths]
-    renditions = image.get_renditions(*specs)
+    renditions = image.get_renditions(*rendition_specs(image))
     return {
         "id": image.pk,
         "title": image.title,
@@ -194,6 +191,13 @@ def image_representation(image, alt: str = "") -> dict | None:
             for r in sorted(renditions.values(), key=lambda r: r.width)
         ],
     }
+
+
+def rendition_specs(image) -> list[str]:
+    """The renditions of an image that pages show (image_representation)."""
+    widest = min(image.width, RESPONSIVE_WIDTHS[-1])
+    widths = [w for w in RESPONSIVE_WIDTHS if w < widest] + [widest]
+    return [f"width-{w}|format-webp" for w in widths]
 
 
 def page_references(pages: Iterable[Page], context: dict | None, **extra) -> list[dict]:
