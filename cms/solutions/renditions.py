@@ -1,6 +1,7 @@
-"""An image's renditions are made when the image is saved (uploaded, imported, its focal
-point moved), not when a page that shows it is first exported: resizing takes about a
-tenth of a second per width, which publishing a page should not wait for."""
+"""An image's renditions are made when the image is saved (uploaded or imported), not
+when a page that shows it is first exported: resizing takes about a tenth of a second per
+width, which publishing a page should not wait for. (Replacing an image's file in the
+admin deletes them after this: they are then made at the next export, as Wagtail would.)"""
 
 import logging
 
