@@ -196,6 +196,12 @@ def test_a_site_indexed_in_shards_finds_what_one_index_finds(public, site_url, b
     half = len(search.searchable_pages(release)) // 2 + 1
     search_folder = search.search_dir(public)
     (search_folder / "current").unlink()  # index the live release again, in shards
+    # meanwhile, as on a new site before its first index, the search page says so
+    browser_page.goto(f"{site_url}/search/?q=solar")
+    waiting = browser_page.locator("#search")
+    expect(waiting.get_by_text("Search is still being prepared")).to_be_visible()
+    expect(waiting.get_by_text("Search needs JavaScript")).to_be_hidden()
+    expect(waiting.get_by_role("link", name="all solutions from A to Z")).to_be_visible()
     assert search.update_search_index(public, shard_pages=half) == release.name
     listed = json.loads((search_folder / release.name / "shards.json").read_text())
     shards = {listed["primary"], *listed["merge"]}

@@ -442,6 +442,7 @@ FIELD_ERRORS = """() => [...document.querySelectorAll('.error-message, .help-cri
 def test_editor_to_reader_in_a_real_browser(topology, editor, browser_page, tmp_path):
     """An editor creates, previews and publishes a page in the admin (gunicorn), follows the
     build, reads the page through nginx, and unpublishes it again."""
+    from playwright.sync_api import TimeoutError as PlaywrightTimeout
     from playwright.sync_api import expect
 
     cms, web, page = topology["cms"], topology["web"], browser_page
@@ -506,17 +507,18 @@ def test_editor_to_reader_in_a_real_browser(topology, editor, browser_page, tmp_
         )
         reader.goto(f"{web}/sectors/buildings/")
         expect(reader.get_by_role("link", name="Solar Water Heaters")).to_be_visible()
-        # the search index follows a few seconds after the page: search again until it has it
+        # the search index follows a few seconds after the page (a new site has none until
+        # its first is made): search again until it has it
         for attempt in range(30):
             reader.goto(f"{web}/search/")
-            reader.locator("#search input").fill("collectors")
             found = reader.locator(".pagefind-ui__result-link").filter(
                 has_text="Solar Water Heaters"
             )
             try:
+                reader.locator("#search input").fill("collectors", timeout=2_000)
                 expect(found).to_be_visible(timeout=2_000)
                 break
-            except AssertionError:
+            except (AssertionError, PlaywrightTimeout):
                 if attempt == 29:
                     raise
         wait_for(  # nginx may answer from the release before for a moment after a reload

@@ -2,10 +2,14 @@
 // in every page's header) fills the box and runs the search. A large site's index is in
 // shards: /pagefind/shards.json names those to merge with the first.
 function startSearch(shards) {
-  var message = document.querySelector("#search .no-script"); // for readers without JavaScript
-  if (message) {
-    message.remove();
+  var unavailable = document.querySelector("#search .search-unavailable"); // shown without JavaScript
+  if (typeof PagefindUI === "undefined") {
+    // a new site's first index is made a little after its first release goes live
+    unavailable.querySelector(".no-script").hidden = true;
+    unavailable.querySelector(".not-ready").hidden = false;
+    return;
   }
+  unavailable.remove();
   var ui = new PagefindUI({
     element: "#search",
     showSubResults: true,
