@@ -83,11 +83,10 @@ class _Run:
         self.pages = {}
         with _progress() as progress:
             task = progress.add_task("Exporting pages", total=None)
-            for page_type in PAGE_TYPES:
-                for items in self.listings(page_type):
-                    for item in items:
-                        self.store(item)
-                        progress.advance(task)
+            for items in self.listings():
+                for item in items:
+                    self.store(item)
+                    progress.advance(task)
         return self.finish("full", answer["until"])
 
     def incremental(self) -> ExportResult:
@@ -121,36 +120,44 @@ class _Run:
             entry = self.pages.get(str(change["id"]))
             if entry is not None and change.get("action") != "deleted":
                 groups.setdefault(entry["type"], []).append(change)
-        calls, chunks = [], []
-        for page_type, group in groups.items():
-            for start in range(0, len(group), LISTING_LIMIT):
-                chunk = group[start : start + LISTING_LIMIT]
-                ids = ",".join(str(change["id"]) for change in chunk)
-                params = {"type": page_type, "fields": "*", "ids": ids, "limit": len(chunk)}
-                calls.append(("pages/", params))
-                chunks.append((page_type, chunk))
-        listings = self.client.get_all_json(calls)
-        for (page_type, chunk), listing in zip(chunks, listings, strict=True):
-            found = {item["id"]: item for item in _listing(listing, page_type)[0]}
-            for change in chunk:
+        calls = [
+            call
+            for page_type, group in groups.items()
+            for call in _listings_by_id(page_type, [change["id"] for change in group])
+        ]
+        found = {}
+        for (_, params), listing in zip(calls, self.client.get_all_json(calls), strict=True):
+            found.update((item["id"], item) for item in _listing(listing, params["type"])[0])
+        for group in groups.values():
+            for change in group:
                 if change["id"] in found:  # not found: no longer public, or moved type
                     self.store(found[change["id"]])
                     progress.advance(task)
                     yield change
 
     # --- steps -----------------------------------------------------------------------
-    def listings(self, page_type: str) -> Iterator[list[dict]]:
-        """Every page of one type, a listing at a time. The first listing says how many
-        there are and how many the API gives at once; the others are fetched together."""
-        params = {"type": page_type, "fields": "*", "limit": LISTING_LIMIT}
-        items, total = _listing(self.client.get_json("pages/", {**params, "offset": 0}), page_type)
-        yield items
-        step = len(items)
-        offsets = range(step, total, step) if step else ()
-        for listing in self.client.get_all_json(
-            ("pages/", {**params, "offset": o}) for o in offsets
-        ):
-            yield _listing(listing, page_type)[0]
+    def listings(self) -> Iterator[list[dict]]:
+        """Every page of every type, a listing at a time. The ids of each type come first,
+        in one answer; then the pages, by id, in listings fetched together: the CMS's
+        processes make the JSON of several at once while this one stores what came. Read by
+        id, a page published or unpublished meanwhile cannot push another out of a listing
+        (as it could between listings read by offset); the next export has that page from
+        the change log."""
+        answers = self.client.get_all_json(("pages/ids/", {"type": kind}) for kind in PAGE_TYPES)
+        calls = [
+            call
+            for page_type, answer in zip(PAGE_TYPES, answers, strict=True)
+            for call in _listings_by_id(page_type, self.page_ids(answer, page_type))
+        ]
+        for (_, params), listing in zip(calls, self.client.get_all_json(calls), strict=True):
+            yield _listing(listing, params["type"])[0]
+
+    def page_ids(self, answer: Any, page_type: str) -> list[int]:
+        ids = answer.get("ids") if isinstance(answer, dict) else None
+        if not isinstance(ids, list) or not all(type(pk) is int for pk in ids):
+            where = self.client.url(f"pages/ids/?type={page_type}")
+            raise ExportError(f"GET {where}: not a list of page ids: {str(answer)[:120]}")
+        return ids
 
     def changes_since(self, since: datetime) -> dict:
         answer = self.client.get_json("changes/", {"since": since.isoformat()})
@@ -260,6 +267,23 @@ def set_rendition_files(document: Any, file_for: Callable[[str], str]) -> None:
 
 def _change_key(change: dict) -> str:
     return f"{change['id']}@{change['timestamp']}"
+
+
+def _listings_by_id(page_type: str, ids: list[int]) -> list[tuple[str, dict]]:
+    """The listings (path, params) that give the pages of `ids`, of one type."""
+    chunks = (ids[start : start + LISTING_LIMIT] for start in range(0, len(ids), LISTING_LIMIT))
+    return [
+        (
+            "pages/",
+            {
+                "type": page_type,
+                "fields": "*",
+                "ids": ",".join(map(str, chunk)),
+                "limit": len(chunk),
+            },
+        )
+        for chunk in chunks
+    ]
 
 
 def _listing(listing: Any, page_type: str) -> tuple[list, int]:

@@ -4,8 +4,9 @@ the real CMS."""
 
 import json
 import threading
+from collections.abc import Callable, Iterable
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from urllib.parse import urlsplit
+from urllib.parse import parse_qs, urlsplit
 
 
 class FakeApi:
@@ -53,3 +54,14 @@ class FakeApi:
     def __exit__(self, *exc):
         self.server.shutdown()
         self.server.server_close()
+
+
+def page_ids(pages: Iterable[dict]) -> Callable[[str], tuple[int, dict]]:
+    """A route for /api/v2/pages/ids/?type=…: the ids of those of `pages` of that type."""
+    pages = list(pages)
+
+    def answer(path: str) -> tuple[int, dict]:
+        kind = parse_qs(urlsplit(path).query).get("type", [""])[0]
+        return 200, {"ids": [page["id"] for page in pages if page["meta"]["type"] == kind]}
+
+    return answer

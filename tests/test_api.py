@@ -10,6 +10,8 @@ from cms.imports.importer import ImportOptions, import_pages
 from cms.solutions.models import RelatedSolution, SolutionPage
 from tests.conftest import SAMPLE_CONTENT
 
+SOLUTION_IDS = {"type": "solutions.SolutionPage"}  # pages/ids/: the id of every solution
+
 
 def _solutions(api_url, **params) -> dict[int, dict]:
     """Every solution page as the exporter lists them (each page's JSON kept between
@@ -74,6 +76,8 @@ def test_draft_edits_and_unpublished_pages_stay_out(api_url):
     )
     assert _solution(api_url, "never") is None
     assert requests.get(f"{api_url}pages/{never.pk}/", timeout=10).status_code == 404
+    ids = requests.get(f"{api_url}pages/ids/", params=SOLUTION_IDS, timeout=10).json()
+    assert live.pk in ids["ids"] and never.pk not in ids["ids"]
 
     draft.save_revision().publish()
     assert _solution(api_url, "cargo-bikes")["summary"] == "A DRAFT SUMMARY"
@@ -87,6 +91,9 @@ def test_private_pages_are_absent_everywhere(api_url):
 
     listing = requests.get(f"{api_url}pages/", params={"limit": 100}, timeout=10).json()
     assert secret.pk not in {item["id"] for item in listing["items"]}
+    ids = requests.get(f"{api_url}pages/ids/", params=SOLUTION_IDS, timeout=10).json()
+    assert linking.pk in ids["ids"] and secret.pk not in ids["ids"]
+    assert requests.get(f"{api_url}page_preview/ids/", timeout=10).status_code == 404
     assert requests.get(f"{api_url}pages/{secret.pk}/", timeout=10).status_code == 404
     assert _solution(api_url, "reducing-food-waste")["related_solutions"] == []
 

@@ -21,7 +21,7 @@ from content_export.client import ApiClient, ExportError
 from content_export.export import export
 from content_export.schema import SCHEMA_VERSION, InvalidPage, validate_page
 from content_export.snapshot import Snapshot
-from tests.fake_api import FakeApi
+from tests.fake_api import FakeApi, page_ids
 
 REPO = Path(__file__).resolve().parent.parent
 # What the changes endpoint says when nothing changed.
@@ -82,6 +82,37 @@ def test_a_full_export_in_many_listings_fetched_together_has_every_page_once(
     pages = _manifest(tmp_path / "many")["pages"]
     assert pages == _manifest(tmp_path / "one-listing")["pages"]
     assert _snapshot_is_whole(tmp_path / "many")
+
+
+def test_a_page_unpublished_during_a_full_export_takes_no_other_page_with_it(
+    api_url, tmp_path, monkeypatch
+):
+    """The pages a full export reads are those public when it started, each read by id: one
+    unpublished while it reads is left out, and every other page is still in the snapshot
+    (read by offset, the listings after it would start a page late and skip one)."""
+    monkeypatch.setattr("content_export.export.LISTING_LIMIT", 2)  # 9 solutions: 5 listings
+    kind = "solutions.SolutionPage"
+    first_listed = ApiClient(api_url).get_json("pages/", {"type": kind, "limit": 1})["items"][0]
+    unpublished = []
+
+    class EditorUnpublishesMeanwhile(ApiClient):
+        def get_all_json(self, calls, **kwargs):
+            calls = list(calls)
+            reads_solutions = any(
+                params.get("fields") == "*" and params["type"] == kind for _, params in calls
+            )
+            if reads_solutions and not unpublished:
+                page = SolutionPage.objects.get(pk=first_listed["id"])
+                page.unpublish()
+                unpublished.append(page.pk)
+            return super().get_all_json(calls, **kwargs)
+
+    export(api_url, tmp_path, client=EditorUnpublishesMeanwhile(api_url, concurrency=3))
+    assert unpublished
+    pages = _manifest(tmp_path)["pages"].values()
+    exported = {entry["id"] for entry in pages if entry["type"] == kind}
+    assert exported == set(SolutionPage.objects.live().public().values_list("pk", flat=True))
+    assert _snapshot_is_whole(tmp_path)
 
 
 def test_incremental_export_reads_only_what_changed(api_url, tmp_path):
@@ -225,6 +256,7 @@ def test_killed_export_leaves_the_previous_snapshot_whole(api_url, tmp_path):
 
     routes = {
         "/api/v2/changes/": NO_CHANGES,
+        "/api/v2/pages/ids/": stuck,
         "/api/v2/pages/": stuck,
     }
     with FakeApi(routes) as fake:
@@ -242,7 +274,7 @@ def test_killed_export_leaves_the_previous_snapshot_whole(api_url, tmp_path):
             cwd=REPO,
         )
         deadline = time.time() + 20
-        while "/api/v2/pages/" not in fake.hits and time.time() < deadline:
+        while "/api/v2/pages/ids/" not in fake.hits and time.time() < deadline:
             time.sleep(0.05)
         os.kill(process.pid, signal.SIGKILL)
         process.wait()
@@ -253,17 +285,20 @@ def test_killed_export_leaves_the_previous_snapshot_whole(api_url, tmp_path):
 
 
 @pytest.mark.parametrize(
-    "answer, message",
+    "path, answer, message",
     [
-        ((200, b"<html>oops</html>"), "did not answer JSON"),
-        ((200, {"items": "no"}), "is not a Wagtail API listing"),
-        ((404, {"message": "no"}), "answered 404"),
+        ("pages/", (200, b"<html>oops</html>"), "did not answer JSON"),
+        ("pages/", (200, {"items": "no"}), "is not a Wagtail API listing"),
+        ("pages/", (404, {"message": "no"}), "answered 404"),
+        ("pages/ids/", (200, {"ids": ["1"]}), "not a list of page ids"),
+        ("pages/ids/", (404, {"message": "no"}), "answered 404"),
     ],
 )
-def test_malformed_listing_answers_give_clear_errors(tmp_path, answer, message):
+def test_malformed_listing_answers_give_clear_errors(tmp_path, path, answer, message):
     routes = {
         "/api/v2/changes/": NO_CHANGES,
-        "/api/v2/pages/": answer,
+        "/api/v2/pages/ids/": (200, {"ids": [1]}),
+        f"/api/v2/{path}": answer,
     }
     with FakeApi(routes) as fake, pytest.raises(ExportError, match=message):
         export(fake.url, tmp_path)
@@ -293,6 +328,7 @@ def test_unexpected_page_fields_name_the_page_and_the_field(api_url, tmp_path):
                 200,
                 {"meta": {"total_count": 1}, "items": [b]},
             ),
+            "/api/v2/pages/ids/": page_ids([page]),
         }
         with FakeApi(routes) as fake, pytest.raises(ExportError) as raised:
             export(fake.url, tmp_path / "out")

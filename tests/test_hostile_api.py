@@ -18,7 +18,7 @@ from content_export.export import export
 from content_export.richtext import safe_url
 from site_builder.build import build
 from tests.conftest import run_import
-from tests.fake_api import FakeApi
+from tests.fake_api import FakeApi, page_ids
 
 SITE = "https://solutions.example.org"
 NO_CHANGES = (200, {"since": "x", "until": "2026-01-01T00:00:00+00:00", "changes": []})
@@ -70,6 +70,7 @@ def routes(cms):
         return {
             "/api/v2/changes/": NO_CHANGES,
             "/api/v2/pages/": listing,
+            "/api/v2/pages/ids/": page_ids(pages.values()),
             "/api/v2/redirects/": (200, {"redirects": []}),
             **cms["media"],
             **media,

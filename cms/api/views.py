@@ -1,5 +1,6 @@
 """The headless API: Wagtail API v2 limited to live, public pages, plus /api/v2/changes/
-so that an exporter can fetch only what changed since its last run."""
+so that an exporter can fetch only what changed since its last run, and pages/ids/ so that
+a full export reads pages by id."""
 
 import json
 
@@ -8,6 +9,7 @@ from django.contrib.contenttypes.models import ContentType
 from django.core.signing import BadSignature, SignatureExpired
 from django.db.models import Prefetch
 from django.http import Http404, HttpResponse, JsonResponse
+from django.urls import path
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from django.views.decorators.http import require_GET
@@ -49,6 +51,23 @@ class PublicPagesAPIViewSet(PagesAPIViewSet):
         if len(requested) > settings.WAGTAILAPI_LIMIT_MAX:
             raise BadRequestError(f"ids names more than {settings.WAGTAILAPI_LIMIT_MAX} pages")
         return requested
+
+    @classmethod
+    def get_urlpatterns(cls):
+        return [
+            *super().get_urlpatterns(),
+            path("ids/", cls.as_view({"get": "ids_view"}), name="ids"),
+        ]
+
+    def ids_view(self, request):
+        """`ids/?type=…`: the id of every page that listings of that type have, in one
+        answer. A full export reads these, then the pages by id: a page published or
+        unpublished meanwhile cannot push another out of a listing, as it could between
+        listings read by offset."""
+        if set(request.GET) - {"type"}:
+            raise BadRequestError("ids/ takes only type")
+        ids = self.get_queryset().order_by("pk").values_list("pk", flat=True)
+        return JsonResponse({"ids": list(ids)})
 
     def listing_view(self, request):
         for_many_pages(request)
@@ -168,6 +187,11 @@ class PagePreviewAPIViewSet(PublicPagesAPIViewSet):
     """
 
     detail_only_fields: list[str] = []  # a draft may have no parent in the tree yet
+
+    @classmethod
+    def get_urlpatterns(cls):
+        return [pattern for pattern in super().get_urlpatterns() if pattern.name != "ids"]
+
     known_query_parameters = PublicPagesAPIViewSet.known_query_parameters.union(
         ["content_type", "token"]
     )
