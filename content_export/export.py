@@ -15,6 +15,7 @@ from .schema import PAGE_TYPES, SCHEMA_VERSION, InvalidPage, validate_page, vali
 from .snapshot import Snapshot
 
 LISTING_LIMIT = 500
+IDS_CHARACTERS = 3_000  # of ids=…, encoded, in one listing's address
 # Changes are asked for from a little before the last cursor, so that a publish whose
 # transaction was still open when the last export asked is not missed. Changes already seen
 # in that window are remembered in the manifest and not fetched twice.
@@ -270,19 +271,21 @@ def _change_key(change: dict) -> str:
 
 
 def _listings_by_id(page_type: str, ids: list[int]) -> list[tuple[str, dict]]:
-    """The listings (path, params) that give the pages of `ids`, of one type."""
-    chunks = (ids[start : start + LISTING_LIMIT] for start in range(0, len(ids), LISTING_LIMIT))
+    """The listings (path, params) that give the pages of `ids`, of one type: at most
+    LISTING_LIMIT pages each, and ids that fit in a request line (gunicorn refuses one
+    longer than 4,094 characters: 500 six-digit ids and their commas are 3,500)."""
+    chunks: list[list[str]] = [[]]
+    length = 0
+    for pk in map(str, ids):
+        if len(chunks[-1]) == LISTING_LIMIT or length + len(pk) > IDS_CHARACTERS:
+            chunks.append([])
+            length = 0
+        chunks[-1].append(pk)
+        length += len(pk) + 3  # and a comma, sent as %2C
     return [
-        (
-            "pages/",
-            {
-                "type": page_type,
-                "fields": "*",
-                "ids": ",".join(map(str, chunk)),
-                "limit": len(chunk),
-            },
-        )
+        ("pages/", {"type": page_type, "fields": "*", "ids": ",".join(chunk), "limit": len(chunk)})
         for chunk in chunks
+        if chunk
     ]
 
 
