@@ -123,7 +123,14 @@ class PublicPagesAPIViewSet(PagesAPIViewSet):
     def get_queryset(self):
         queryset = super().get_queryset()
         if (ids := self.requested_ids()) is not None:
-            queryset = queryset.filter(pk__in=ids)
+            if queryset.model is Page:  # the public pages themselves: narrowed directly
+                queryset = queryset.filter(pk__in=ids)
+            else:
+                # Wagtail's query for one type is "of this type, among the public pages":
+                # the public pages are looked for among `ids` only, not among every page
+                # of the site (a quarter of a second a listing, at 100,000 pages)
+                public = self.get_base_queryset().filter(pk__in=ids).values_list("pk")
+                queryset = queryset.model.objects.filter(pk__in=public)
         if queryset.model is SolutionPage:
             # not select_related("cover_image"): the image would come without its renditions
             queryset = queryset.select_related("locale").prefetch_related(
