@@ -252,18 +252,23 @@ class _Run:
 
 
 def set_rendition_files(document: Any, file_for: Callable[[str], str]) -> None:
-    """Give every image rendition in a page document its `file`, from its `url`."""
+    """Give every image rendition in a page document its `file`, from its `url`. (It visits
+    every value of every page an export reads: types are compared, not tested with
+    isinstance, as JSON gives only these.)"""
     containers = [document]
     while containers:  # a page has thousands of values: only dicts and lists are looked into
         node = containers.pop()
-        if isinstance(node, list):
-            children = node
-        else:
-            for rendition in node.get("renditions") or []:
-                if isinstance(rendition, dict) and "url" in rendition:
-                    rendition["file"] = file_for(rendition["url"])
-            children = [child for key, child in node.items() if key != "renditions"]
-        containers.extend(child for child in children if isinstance(child, (dict, list)))
+        if type(node) is dict:
+            renditions = node.get("renditions")
+            if type(renditions) is list:
+                for rendition in renditions:
+                    if type(rendition) is dict and "url" in rendition:
+                        rendition["file"] = file_for(rendition["url"])
+            node = node.values()
+        for child in node:
+            kind = type(child)
+            if kind is dict or kind is list:
+                containers.append(child)
 
 
 def _change_key(change: dict) -> str:
