@@ -278,7 +278,7 @@ def _change_key(change: dict) -> str:
 def _listings_by_id(page_type: str, ids: list[int]) -> list[tuple[str, dict]]:
     """The listings (path, params) that give the pages of `ids`, of one type: at most
     LISTING_LIMIT pages each, and ids that fit in a request line (gunicorn refuses one
-    longer than 4,094 characters: 500 six-digit ids and their commas are 3,500)."""
+    longer than 4,094 characters: 500 six-digit ids, with their commas encoded, are 4,500)."""
     chunks: list[list[str]] = [[]]
     length = 0
     for pk in map(str, ids):
