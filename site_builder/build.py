@@ -21,7 +21,7 @@ from pathlib import Path
 from jinja2 import Environment
 
 from . import deploy, engine
-from .content import SnapshotError, load
+from .content import SiteContent, SnapshotError, load
 from .contents import forget_rendered
 from .engine import PluginError, SitePelican, has_plugins
 from .release import ForkGuard, Written, default_jobs, finish, write_release
@@ -38,14 +38,16 @@ class BuildError(Exception):
 
 @dataclass
 class WarmState:
-    """What a builder that builds again keeps between builds: the page documents it parsed,
-    the Pelican objects it made of them (as much of each as the sitemap reads), the cards
-    it rendered, the keys of the release it wrote last, and the compiled templates of its
-    last theme and settings. A build worker keeps one for its whole life, so that a
-    one-page publish parses one page and renders with compiled templates. It changes how
-    fast a build is, never what it writes."""
+    """What a builder that builds again keeps between builds: the page documents it parsed
+    and the content it made of them (patched by the next load when it can be), the Pelican
+    objects it made of those (as much of each as the sitemap reads), the cards it rendered,
+    the keys of the release it wrote last, and the compiled templates of its last theme and
+    settings. A build worker keeps one for its whole life, so that a one-page publish
+    parses one page and renders with compiled templates. It changes how fast a build is,
+    never what it writes."""
 
     documents: dict[str, dict] = field(default_factory=dict)
+    content: SiteContent | None = None
     cards: dict[tuple, object] = field(default_factory=dict)
     objects: dict[str, tuple] = field(default_factory=dict)
     keys: dict[str, dict] = field(default_factory=dict)
@@ -135,9 +137,10 @@ class _Options:
 def _build(snapshot: Path, public: Path, options: _Options) -> BuildResult:
     started, phases = time.perf_counter(), {}
     state = options.state
+    previous, state.content = state.content, None  # nothing half-patched is kept
     try:
         with _timed(phases, "load"):
-            content = load(snapshot, documents=state.documents)
+            content = state.content = load(snapshot, documents=state.documents, previous=previous)
     except SnapshotError as error:
         raise BuildError(str(error)) from None
     build_id = deploy.new_build_id()

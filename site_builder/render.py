@@ -451,15 +451,21 @@ class SiteRenderer:
         return context
 
     def page_inputs(self, page: dict) -> list:
-        """The page's own document, and what it shows of other pages."""
+        """The page's own document, and what it shows of other pages. A solution shows only
+        its sectors' and organisations' names: worked out once for as long as its page
+        lives (as content.load makes a new one when they change), as cards are."""
         content = self.content
-        inputs: list = [self.content.page_hash(page)]
         if page["type"] == "solutions.SolutionPage":
-            inputs += [
-                [[s["url"], s["title"]] for s in page["sector_pages"]],
-                [[o.url, o.name] for o in page["organisation_pages"]],
-            ]
-        elif page["type"] == "solutions.SectorPage":  # and its cards: sector_pages
+            inputs = page.get("page_inputs")
+            if inputs is None:
+                inputs = page["page_inputs"] = [
+                    self.content.page_hash(page),
+                    [[s["url"], s["title"]] for s in page["sector_pages"]],
+                    [[o.url, o.name] for o in page["organisation_pages"]],
+                ]
+            return inputs
+        inputs: list = [self.content.page_hash(page)]
+        if page["type"] == "solutions.SectorPage":  # and its cards: sector_pages
             inputs += [chart_inputs(page["solutions"])]
         elif page["type"] == "solutions.SolutionIndexPage":  # and its cards: index_pages
             inputs += [

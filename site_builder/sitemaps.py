@@ -10,7 +10,6 @@ from pathlib import Path
 from xml.sax.saxutils import escape
 
 MAX_URLS = 50_000  # the protocol's limit per file
-_ENTRY = re.compile(rb"<url>.*?</url>\n?", re.DOTALL)
 _PART = re.compile(r"sitemap-\d+\.xml")
 INDEX = """<?xml version="1.0" encoding="utf-8"?>
 <sitemapindex xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">
@@ -28,9 +27,10 @@ def split_sitemap(folder: Path, settings: dict) -> list[str]:
     data = path.read_bytes()
     if data.count(b"<url>") <= limit:
         return []
-    entries = [match.group() for match in _ENTRY.finditer(data)]
     start, end = data.index(b"<url>"), data.rindex(b"</url>") + len(b"</url>")
     head, tail = data[:start], data[end:].lstrip(b"\n")
+    listed = data[start:end].split(b"<url>")[1:]
+    entries = [b"<url>" + entry.rstrip(b"\n") + b"\n" for entry in listed]  # and one line end
     names = []
     for number, first in enumerate(range(0, len(entries), limit), start=1):
         names.append(f"sitemap-{number}.xml")

@@ -22,6 +22,7 @@ from hypothesis import strategies as st
 from content_export.snapshot import Snapshot
 from site_builder import deploy
 from site_builder.build import WarmState, build
+from site_builder.content import SiteContent, load
 from site_builder.render import SiteRenderer
 from tests.conftest import SITE_URL, write_site_settings
 from tests.noting_plugin import MARK, take_notes
@@ -76,8 +77,9 @@ class Content:
         page = solutions[number % len(solutions)]
         if change == "title":
             page["title"] = text
-        elif change == "summary":
+        elif change == "summary":  # published again: it is the most recently updated now
             page["summary"] = text
+            page["meta"]["last_published_at"] = f"2031-01-01T00:00:00.{number:06d}Z"
         elif change == "unpublish":
             url = page["meta"]["url_path"]
             del self.manifest["pages"][str(page["id"])]
@@ -188,6 +190,65 @@ def test_incremental_builds_after_any_changes_equal_a_full_build(
     assert ("\n  <" not in home) == with_minify  # minified: no indented lines left
     assert (full.release / "sitemap.xml").is_file()
     assert (full.release / "solutions" / "index2.html").is_file() == with_minify
+
+
+# Fields of a loaded page that are other pages (or organisations)
+LINKS = {"sector_pages", "solutions", "organisation_pages"}
+
+
+def _shape(content: SiteContent) -> dict:
+    """What a build reads of loaded content, with the pages it links named by id."""
+
+    def named(value: list) -> list:
+        return [found["id"] if isinstance(found, dict) else found.id for found in value]
+
+    return {
+        "pages": [
+            {key: named(value) if key in LINKS else value for key, value in page.items()}
+            for page in content.pages
+        ],
+        "by_type": {kind: named(pages) for kind, pages in content.by_type.items()},
+        "organisations": [vars(organisation) for organisation in content.organisations],
+        "tags": [(tag.name, tag.slug, named(tag.solutions)) for tag in content.tags],
+        "rest": (content.manifest, content.hashes, content.redirects, content.by_id.keys()),
+    }
+
+
+def _one_version(content: SiteContent) -> bool:
+    """Whether every listing holds the very page `by_id` holds (not an older version)."""
+    listings = [content.pages, *content.by_type.values(), *(t.solutions for t in content.tags)]
+    for page in content.pages:
+        listings += [page[key] for key in ("sector_pages", "solutions") if key in page]
+    return all(page is content.by_id[page["id"]] for listing in listings for page in listing)
+
+
+@settings(
+    max_examples=30,
+    deadline=None,
+    derandomize=True,
+    phases=PHASES,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+@given(changes=st.lists(CHANGE, min_size=1, max_size=8))
+def test_content_brought_up_to_date_after_any_changes_equals_content_loaded_afresh(
+    snapshot, tmp_path_factory, changes
+):
+    """A worker brings the content it loaded up to date (content.load with `previous`):
+    patched in place when only a solution's text changed, else loaded afresh."""
+    root = tmp_path_factory.mktemp("load") / "snapshot"
+    shutil.copytree(snapshot, root)
+    documents: dict = {}
+    loaded = load(root, documents=documents)
+    content = Content(root)
+    for change, number, text, _ in changes:
+        content.apply(change, number, text)
+        content.commit()
+        before = loaded
+        loaded = load(root, documents=documents, previous=before)
+        assert _shape(loaded) == _shape(load(root)), (change, number, text)
+        assert _one_version(loaded)
+        if change == "summary":  # a change to a page's text only: patched, not loaded again
+            assert loaded is before
 
 
 def _save_as(url: str) -> str:
