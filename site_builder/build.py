@@ -25,7 +25,7 @@ from .content import SiteContent, SnapshotError, load
 from .contents import forget_rendered
 from .engine import PluginError, SitePelican, has_plugins
 from .release import ForkGuard, Written, default_jobs, finish, write_release
-from .render import SiteRenderer, environment
+from .render import Output, SiteRenderer, environment
 from .search import update_search_index
 from .site_settings import SettingsError, site_settings
 from .sitemaps import sitemap_parts
@@ -48,6 +48,7 @@ class WarmState:
 
     documents: dict[str, dict] = field(default_factory=dict)
     content: SiteContent | None = None
+    page_outputs: dict[int, Output] = field(default_factory=dict)
     cards: dict[tuple, object] = field(default_factory=dict)
     objects: dict[str, tuple] = field(default_factory=dict)
     keys: dict[str, dict] = field(default_factory=dict)
@@ -143,12 +144,20 @@ def _build(snapshot: Path, public: Path, options: _Options) -> BuildResult:
             content = state.content = load(snapshot, documents=state.documents, previous=previous)
     except SnapshotError as error:
         raise BuildError(str(error)) from None
+    if content is not previous:  # loaded afresh: every page is a new one
+        state.page_outputs.clear()
     build_id = deploy.new_build_id()
     releases = deploy.releases_dir(public)
     releases.mkdir(parents=True, exist_ok=True)
     deploy.remove_unfinished(public)  # left by a build that was killed
     staging = releases / f".building-{build_id}"
-    renderer = SiteRenderer(content, options.settings, cards=state.cards, objects=state.objects)
+    renderer = SiteRenderer(
+        content,
+        options.settings,
+        cards=state.cards,
+        objects=state.objects,
+        page_outputs=state.page_outputs,
+    )
     site_key = renderer.site_key  # from the settings as read, before Pelican runs with them
     previous = deploy.current(public)
     previous_keys = deploy.read_keys(public, previous, state.keys) if previous else {}

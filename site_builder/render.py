@@ -8,7 +8,7 @@ import logging
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
-from functools import cached_property, lru_cache
+from functools import cached_property, lru_cache, partial
 from pathlib import Path, PurePosixPath
 from typing import Any
 from xml.sax.saxutils import escape
@@ -177,12 +177,13 @@ class Output:
     """One file of the site. `inputs` is everything it shows that is not in the theme or
     the site settings: two builds whose inputs are equal write the same bytes, so an
     incremental build reuses the file instead of rendering it again. The template's
-    context is made only when the file is rendered (`make_context`)."""
+    context is made only when the file is rendered (`make_context`; for a CMS page's own
+    file, None: the renderer makes it from `document`)."""
 
     url: str
     template: str
     title: str
-    make_context: Callable[[], dict]
+    make_context: Callable[[], dict] | None
     inputs: Any = field(default_factory=list)
     document: dict | None = None  # the CMS page it shows, if it shows one
     hidden: bool = False  # written but listed nowhere (a redirect's page, the 404 page)
@@ -230,14 +231,16 @@ class SiteRenderer:
         settings: dict,
         cards: dict[tuple, Markup] | None = None,
         objects: dict[str, tuple[str, Content, bool]] | None = None,
+        page_outputs: dict[int, Output] | None = None,
     ):
         """`settings` are Pelican's (site_settings.py); `cards` keeps rendered solution cards
-        by what they show, and `objects` the pages' Pelican objects by file (with their key,
-        and whether they are whole): a builder that builds again passes the same dicts each
-        time."""
+        by what they show, `objects` the pages' Pelican objects by file (with their key,
+        and whether they are whole), and `page_outputs` the files of solution pages by page
+        id: a builder that builds again passes the same dicts each time."""
         self.content, self.settings, self.theme = content, settings, Path(settings["THEME"])
         self._cards = {} if cards is None else cards
         self._objects = {} if objects is None else objects
+        self._page_outputs = {} if page_outputs is None else page_outputs
         # every solution, the most recently updated first (then A to Z: the sort is stable)
         self.by_recency = sorted(
             content.solutions, key=lambda s: s.get("last_published_at") or "", reverse=True
@@ -345,15 +348,20 @@ class SiteRenderer:
             yield self.page(page)
 
     def page(self, page: dict) -> Output:
+        """The page's own file. A solution's is made once for as long as its page lives
+        (see `page_inputs`): a worker keeps 100,000 of them between builds."""
+        solution = page["type"] == "solutions.SolutionPage"
+        if solution:
+            known = self._page_outputs.get(page["id"])
+            if known is not None and known.document is page:
+                return known
         template, _ = TEMPLATES[page["type"]]
-        return Output(
-            page["url"],
-            template,
-            page["title"],
-            lambda: self.page_context(page),
-            self.page_inputs(page),
-            document=page,
+        output = Output(
+            page["url"], template, page["title"], None, self.page_inputs(page), document=page
         )
+        if solution:
+            self._page_outputs[page["id"]] = output
+        return output
 
     def index_pages(self, page: dict) -> Iterator[Output]:
         """The solutions index, A to Z, a page at a time (`listing_pages`); and at …/recent/
@@ -412,7 +420,8 @@ class SiteRenderer:
         paginator = Paginator(
             url.lstrip("/") + "index.html", url, solutions, self.settings, per_page
         )
-        count, context_of_first = paginator.num_pages, first.make_context
+        count = paginator.num_pages
+        context_of_first = first.make_context or partial(self.page_context, first.document)
         of_all = [count, len(solutions)]  # each page says "page 2 of 5", "3 to 4 of 9"
         for number in paginator.page_range:
             listing = paginator.page(number)
@@ -557,12 +566,12 @@ class SiteRenderer:
             found.append(card)
         return Markup("".join(found))
 
-    @staticmethod
-    def local_context(output: Output) -> dict:
+    def local_context(self, output: Output) -> dict:
         json_ld = {"@context": "https://schema.org", "@type": "WebPage", "name": output.title}
+        made = output.make_context
         return {
             "json_ld": json_ld,
-            **output.make_context(),
+            **(made() if made else self.page_context(output.document)),
             "title": output.title,
             "page_url": output.url,
         }
