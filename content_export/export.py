@@ -68,6 +68,9 @@ class _Run:
         self.images: dict[str, str] = dict(previous["images"]) if previous else {}
         self.previous = previous
         self.fetched = self.removed = self.downloaded = 0
+        # whether `pages` may be out of URL order: an incremental export that only changed
+        # pages in place keeps the previous order, and need not sort 100,000 entries again
+        self.reordered = previous is None
         self.recent: list[dict] = []
 
     # --- the two modes ---------------------------------------------------------------
@@ -180,6 +183,9 @@ class _Run:
             where = f"page {document['id']} ({document['meta']['html_url']})"
             raise ExportError(f"{where}: {error}") from None
         name, digest = self.snapshot.write_page(document["id"], document)
+        known = self.pages.get(str(document["id"]))
+        if known is None or known["url_path"] != document["meta"]["url_path"]:
+            self.reordered = True
         self.pages[str(document["id"])] = {
             "id": document["id"],
             "type": document["meta"]["type"],
@@ -236,11 +242,11 @@ class _Run:
             "generated_at": datetime.now(UTC).isoformat(),
             "changes_until": cursor,
             "recent_changes": sorted(recent),
-            "pages": dict(sorted(self.pages.items(), key=lambda kv: kv[1]["url_path"])),
+            "pages": self.pages if not self.reordered else _by_url(self.pages),
             "images": dict(sorted(self.images.items())),
             "redirects": self.redirects(),
         }
-        self.snapshot.commit(manifest, previous=self.previous)
+        self.snapshot.commit(manifest, previous=self.previous, shared=True)
         return ExportResult(
             mode,
             len(self.pages),
@@ -269,6 +275,10 @@ def set_rendition_files(document: Any, file_for: Callable[[str], str]) -> None:
             kind = type(child)
             if kind is dict or kind is list:
                 containers.append(child)
+
+
+def _by_url(pages: dict[str, dict]) -> dict[str, dict]:
+    return dict(sorted(pages.items(), key=lambda item: item[1]["url_path"]))
 
 
 def _change_key(change: dict) -> str:

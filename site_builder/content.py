@@ -19,7 +19,7 @@ from pelican.utils import slugify as pelican_slugify
 from content_export.images import EXTENSIONS as IMAGE_EXTENSIONS
 from content_export.richtext import safe_url
 from content_export.schema import SCHEMA_VERSION, site_path, validate_redirects
-from content_export.snapshot import read_json
+from content_export.snapshot import read_json, read_manifest_json
 
 SOLUTION = "solutions.SolutionPage"
 SECTOR = "solutions.SectorPage"
@@ -158,7 +158,7 @@ def load(
 
 def _read_manifest(root: Path, missing_ok: bool) -> dict:
     try:
-        manifest = read_json(root / "manifest.json")
+        manifest = read_manifest_json(root / "manifest.json")
     except FileNotFoundError:
         if not missing_ok:
             raise SnapshotError(f"{root}: no manifest.json; run the export first") from None

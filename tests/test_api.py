@@ -104,8 +104,13 @@ def test_private_pages_are_absent_everywhere(api_url):
     assert sector.pk not in {s["id"] for s in sectors}
 
 
-def test_listing_queries_do_not_grow_with_pages(published_sample, client):
+def test_listing_queries_do_not_grow_with_pages(published_sample, client, monkeypatch):
+    """From MANY_PAGES pages' JSON made (2 here: the sample is small), a listing looks up
+    every public URL at once; below it, only the links of the pages it makes."""
+    from cms.api import views
     from cms.publishing.changes import outdate_every_serialised_page
+
+    monkeypatch.setattr(views, "MANY_PAGES", 2)
 
     def queries(limit):
         outdate_every_serialised_page()  # each page's JSON is made, not the kept JSON used

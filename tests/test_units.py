@@ -298,3 +298,21 @@ def test_a_figure_compared_across_many_pages_shows_its_largest():
 
 def _figure(label: str, value: str) -> dict:
     return {"label": label, "unit": "Gt", "value": value, "value_max": None, "sourced": False}
+
+
+def test_a_manifest_is_parsed_again_whenever_its_file_is_another(tmp_path):
+    """A worker reads back the manifest it exported without parsing it again; a manifest
+    written since, by another export or by hand, is read as it is on disk."""
+    from content_export.snapshot import Snapshot, read_manifest_json
+
+    snapshot = Snapshot(tmp_path)
+    exported = {"schema_version": 4, "pages": {"1": {"file": "pages/1-a.json"}}, "images": {}}
+    with snapshot.locked():
+        snapshot.commit(exported, shared=True)
+    assert read_manifest_json(snapshot.manifest_path) is exported
+    another = {"schema_version": 4, "pages": {}, "images": {}}
+    Snapshot(tmp_path).commit(another)  # another export (as a process of its own would)
+    assert read_manifest_json(snapshot.manifest_path) == another
+    with open(snapshot.manifest_path, "w") as handle:  # in place: the same file, changed
+        handle.write('{"schema_version": 4, "pages": {"2": {}}, "images": {}}')
+    assert read_manifest_json(snapshot.manifest_path)["pages"] == {"2": {}}
