@@ -199,7 +199,7 @@ def _order(page: dict) -> tuple[str, int]:
 # What a solution page shows of other pages, or other pages show of it: while none of it
 # changes, a new version of the page takes the old one's place in every listing.
 _PLACE_FIELDS = ("title", "sectors", "organisations", "tags")
-# Above this many pages changed, loading afresh is about as fast as patching.
+# A patch copies the listings of each page it changes: a wide edit is loaded afresh.
 PATCH_LIMIT = 200
 
 

@@ -19,8 +19,8 @@ from .content import SOLUTION
 
 # Fields of a page document that Pelican's objects define themselves.
 _OWN_FIELDS = {"content", "url", "save_as", "status", "lang", "template", "date", "modified"}
-# What render.py works out once per page and keeps on it: not the page's own fields.
-_OWN_FIELDS |= {"card_inputs", "page_inputs"}
+# What render.py works out once per page and keeps on it: not one of the page's fields.
+_OWN_FIELDS |= {"card_inputs"}
 # Fields whose text is not part of what a reader reads.
 _NOT_TEXT = {"type", "id", "anchor", "key", "kind", "url", "file", "renditions", "style"}
 

@@ -348,8 +348,10 @@ class SiteRenderer:
             yield self.page(page)
 
     def page(self, page: dict) -> Output:
-        """The page's own file. A solution's is made once for as long as its page lives
-        (see `page_inputs`): a worker keeps 100,000 of them between builds."""
+        """The page's own file. A solution's is made once for as long as its page lives: it
+        shows only its sectors' and organisations' names besides its own document, and
+        content.load makes a new page when any of those changes. A worker keeps 100,000 of
+        them between builds."""
         solution = page["type"] == "solutions.SolutionPage"
         if solution:
             known = self._page_outputs.get(page["id"])
@@ -460,21 +462,15 @@ class SiteRenderer:
         return context
 
     def page_inputs(self, page: dict) -> list:
-        """The page's own document, and what it shows of other pages. A solution shows only
-        its sectors' and organisations' names: worked out once for as long as its page
-        lives (as content.load makes a new one when they change), as cards are."""
+        """The page's own document, and what it shows of other pages."""
         content = self.content
-        if page["type"] == "solutions.SolutionPage":
-            inputs = page.get("page_inputs")
-            if inputs is None:
-                inputs = page["page_inputs"] = [
-                    self.content.page_hash(page),
-                    [[s["url"], s["title"]] for s in page["sector_pages"]],
-                    [[o.url, o.name] for o in page["organisation_pages"]],
-                ]
-            return inputs
         inputs: list = [self.content.page_hash(page)]
-        if page["type"] == "solutions.SectorPage":  # and its cards: sector_pages
+        if page["type"] == "solutions.SolutionPage":
+            inputs += [
+                [[s["url"], s["title"]] for s in page["sector_pages"]],
+                [[o.url, o.name] for o in page["organisation_pages"]],
+            ]
+        elif page["type"] == "solutions.SectorPage":  # and its cards: sector_pages
             inputs += [chart_inputs(page["solutions"])]
         elif page["type"] == "solutions.SolutionIndexPage":  # and its cards: index_pages
             inputs += [
