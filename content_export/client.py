@@ -3,8 +3,9 @@ backoff, several requests at once where the answers are independent, and errors 
 which request failed and why."""
 
 import threading
+from collections import deque
 from collections.abc import Iterable, Iterator
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Any
 from urllib.parse import urljoin, urlsplit
 
@@ -136,13 +137,22 @@ class ApiClient:
         self, calls: Iterable[tuple[str, dict | None]], *, allow_404: bool = False
     ) -> Iterator[Any]:
         """The answers to (path, params) requests, in order, fetched `concurrency` at a time:
-        the CMS answers with several processes while this one parses and writes."""
+        the CMS answers with several processes while this one parses and writes. At most
+        twice that many answers wait to be taken: a full export at 100,000 pages held
+        every listing at once otherwise (2.5 GB), as the CMS answers faster than they are
+        stored."""
         calls = list(calls)
         if len(calls) < 2:  # one page published: no threads needed
             yield from (self.get_json(*request, allow_404=allow_404) for request in calls)
             return
         pool = ThreadPoolExecutor(self.concurrency)
+        waiting: deque[Future] = deque()
         try:
-            yield from pool.map(lambda request: self.get_json(*request, allow_404=allow_404), calls)
+            for path, params in calls:
+                waiting.append(pool.submit(self.get_json, path, params, allow_404=allow_404))
+                if len(waiting) >= 2 * self.concurrency:
+                    yield waiting.popleft().result()
+            while waiting:
+                yield waiting.popleft().result()
         finally:  # on an error, do not wait for the requests not yet sent
             pool.shutdown(cancel_futures=True)

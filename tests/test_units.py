@@ -316,3 +316,21 @@ def test_a_manifest_is_parsed_again_whenever_its_file_is_another(tmp_path):
     with open(snapshot.manifest_path, "w") as handle:  # in place: the same file, changed
         handle.write('{"schema_version": 4, "pages": {"2": {}}, "images": {}}')
     assert read_manifest_json(snapshot.manifest_path)["pages"] == {"2": {}}
+
+
+def test_answers_fetched_ahead_are_bounded_whatever_the_number_of_requests():
+    """A full export reads hundreds of listings: as the CMS answers faster than they are
+    stored, only a few may be asked for ahead of the one being stored."""
+    import time
+
+    from content_export.client import ApiClient
+    from tests.fake_api import FakeApi
+
+    with FakeApi({"/api/v2/listing/": (200, {"items": []})}) as api:
+        client = ApiClient(api.url, concurrency=2)
+        answers = client.get_all_json(("listing/", {"n": n}) for n in range(50))
+        assert next(answers) == {"items": []}
+        time.sleep(0.5)  # the CMS answers in milliseconds; this one is slow to store
+        assert len(api.hits) <= 2 * 2 + 1
+        assert len(list(answers)) == 49
+        assert len(api.hits) == 50
