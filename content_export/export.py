@@ -127,7 +127,7 @@ class _Run:
         calls = [
             call
             for page_type, group in groups.items()
-            for call in _listings_by_id(page_type, [change["id"] for change in group])
+            for call in listings_by_id(page_type, [change["id"] for change in group])
         ]
         found = {}
         for (_, params), listing in zip(calls, self.client.get_all_json(calls), strict=True):
@@ -151,7 +151,7 @@ class _Run:
         calls = [
             call
             for page_type, answer in zip(PAGE_TYPES, answers, strict=True)
-            for call in _listings_by_id(page_type, self.page_ids(answer, page_type))
+            for call in listings_by_id(page_type, self.page_ids(answer, page_type))
         ]
         for (_, params), listing in zip(calls, self.client.get_all_json(calls), strict=True):
             yield _listing(listing, params["type"])[0]
@@ -285,14 +285,16 @@ def _change_key(change: dict) -> str:
     return f"{change['id']}@{change['timestamp']}"
 
 
-def _listings_by_id(page_type: str, ids: list[int]) -> list[tuple[str, dict]]:
+def listings_by_id(
+    page_type: str, ids: list[int], limit: int = LISTING_LIMIT
+) -> list[tuple[str, dict]]:
     """The listings (path, params) that give the pages of `ids`, of one type: at most
-    LISTING_LIMIT pages each, and ids that fit in a request line (gunicorn refuses one
+    `limit` pages each, and ids that fit in a request line (gunicorn refuses one
     longer than 4,094 characters: 500 six-digit ids, with their commas encoded, are 4,500)."""
     chunks: list[list[str]] = [[]]
     length = 0
     for pk in map(str, ids):
-        if len(chunks[-1]) == LISTING_LIMIT or length + len(pk) > IDS_CHARACTERS:
+        if len(chunks[-1]) == limit or length + len(pk) > IDS_CHARACTERS:
             chunks.append([])
             length = 0
         chunks[-1].append(pk)

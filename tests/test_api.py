@@ -395,3 +395,39 @@ def test_json_made_while_a_change_commits_is_not_used(published_sample):
     assert listing_items([page.pk], "v", make) == ['"JSON 2"']  # now kept
     assert listing_items([page.pk], "other host", make) == ['"JSON 3"']
     assert made == [[page.pk]] * 3
+
+
+def test_after_a_release_the_worker_makes_each_pages_json_before_a_full_export_needs_it(
+    api_url, tmp_path, monkeypatch
+):
+    """A release outdates every page's kept JSON. The worker's upkeep has the CMS make it
+    again, through the listings a full export reads, unless a build is due (that comes
+    first); the full export after it makes no page's JSON."""
+    from django.utils import timezone
+
+    from cms.api.views import PublicPagesAPIViewSet
+    from cms.publishing.changes import outdate_every_serialised_page
+    from cms.publishing.json_ahead import make_json_ahead, pages_to_make
+    from cms.publishing.models import Build
+    from content_export.export import export
+
+    outdate_every_serialised_page()  # as migrating a release does
+    waiting = pages_to_make()
+    Build.objects.filter(status=Build.Status.PENDING).delete()  # the sample's publishing
+    due = Build.objects.create(not_before=timezone.now())
+    assert make_json_ahead(api_url) == 0
+    assert pages_to_make() == waiting
+    due.delete()
+
+    assert make_json_ahead(api_url) == sum(map(len, waiting.values()))
+    assert pages_to_make() == {}
+    made = []
+    make_json = PublicPagesAPIViewSet.make_json
+    monkeypatch.setattr(
+        PublicPagesAPIViewSet,
+        "make_json",
+        lambda view, ids, kept: made.extend(ids) or make_json(view, ids, kept),
+    )
+    exported = export(api_url, tmp_path, full=True)
+    assert exported.pages == sum(map(len, waiting.values())) > 10
+    assert made == []

@@ -118,10 +118,10 @@ def test_a_page_unpublished_during_a_full_export_takes_no_other_page_with_it(
 def test_listings_by_id_fit_in_a_request_line_that_gunicorn_accepts():
     """A site of 100,000 pages has six-digit ids: 500 of them in one address are longer than
     the 4,094 characters of a request line that gunicorn reads, so a listing takes fewer."""
-    from content_export.export import _listings_by_id
+    from content_export.export import listings_by_id
 
     ids = list(range(99_000, 101_000))
-    calls = _listings_by_id("solutions.SolutionPage", ids)
+    calls = listings_by_id("solutions.SolutionPage", ids)
     client = ApiClient("http://127.0.0.1:8000/api/v2/")
     for path, params in calls:
         address = requests.Request("GET", client.url(path), params=params).prepare().url

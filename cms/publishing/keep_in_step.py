@@ -5,7 +5,9 @@ queue, so that nothing waits for an operator or a cron job:
   `publish_scheduled`); each one makes its build, as a publish in the admin does;
 - fail the build whose worker died, and hand a worker any build that is due but whose task
   was lost (the queue was unreachable when it was requested);
-- forget change-log entries older than SITE_CHANGES_KEEP_DAYS.
+- forget change-log entries older than SITE_CHANGES_KEEP_DAYS;
+- while no build is waiting, have the CMS make the JSON of the pages that have none kept
+  (json_ahead), so that a full export after a release does not wait for it.
 """
 
 import logging
@@ -17,6 +19,7 @@ from django.core.management import call_command
 
 from . import queue
 from .changes import forget_old_changes
+from .json_ahead import make_json_ahead
 
 logger = logging.getLogger(__name__)
 
@@ -27,6 +30,8 @@ def keep_in_step() -> None:
         queue.recover_abandoned()
         queue.enqueue_stranded()
         forget_old_changes()
+        if made := make_json_ahead(settings.BUILD_API_URL):
+            logger.info("made the JSON of %s pages ahead of a full export", made)
     except Exception:  # the database is away for a moment: try again next time
         logger.exception("the scheduled upkeep failed; it runs again in a moment")
 
