@@ -3,13 +3,15 @@ to do.
 
 The CMS keeps each page's JSON as the exporter's listings give it (cms/api/serialised.py).
 After a release (which outdates all of it), a change of site, or pages added in bulk, a full
-export would otherwise wait while the CMS made every page's JSON again: about 3 ms of a core
+export would otherwise wait while the CMS made every page's JSON again: 2 to 3 ms of a core
 a page, half a minute at 10,000 pages. The worker's upkeep asks the API for those pages,
 BATCH at a time, with the very listings a full export reads (so the JSON is kept for its
-host), and stops as soon as a build is waiting.
+host), and stops as soon as a build is waiting, or when its share of the upkeep is spent
+(the rest of the upkeep, such as scheduled publishing, must not wait for it).
 """
 
 import logging
+import time
 from collections.abc import Callable
 
 import requests
@@ -60,15 +62,22 @@ def build_waiting() -> bool:
     return due.exists()
 
 
-def make_json_ahead(api_url: str, *, stop: Callable[[], bool] = build_waiting) -> int:
+def make_json_ahead(
+    api_url: str,
+    *,
+    stop: Callable[[], bool] = build_waiting,
+    seconds: float = float("inf"),
+) -> int:
     """Ask the API at `api_url` for every page whose JSON is not kept, a listing of BATCH
-    pages at a time, until none is left or `stop()` says so. How many pages were asked for."""
+    pages at a time, until none is left, `stop()` says so or about `seconds` have passed.
+    How many pages were asked for."""
     client = ApiClient(api_url, concurrency=1, retries=1)
+    deadline = time.monotonic() + seconds
     asked = 0
     try:
         for page_type, ids in pages_to_make().items():
             for path, params in listings_by_id(page_type, ids, limit=BATCH):
-                if stop():
+                if stop() or time.monotonic() > deadline:
                     return asked
                 client.get_json(path, params)
                 asked += params["limit"]

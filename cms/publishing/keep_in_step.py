@@ -7,7 +7,8 @@ queue, so that nothing waits for an operator or a cron job:
   was lost (the queue was unreachable when it was requested);
 - forget change-log entries older than SITE_CHANGES_KEEP_DAYS;
 - while no build is waiting, have the CMS make the JSON of the pages that have none kept
-  (json_ahead), so that a full export after a release does not wait for it.
+  (json_ahead), so that a full export after a release does not wait for it; for half of
+  BUILD_UPKEEP_SECONDS at most, so that the rest still runs that often.
 """
 
 import logging
@@ -30,7 +31,8 @@ def keep_in_step() -> None:
         queue.recover_abandoned()
         queue.enqueue_stranded()
         forget_old_changes()
-        if made := make_json_ahead(settings.BUILD_API_URL):
+        ahead = settings.BUILD_UPKEEP_SECONDS / 2
+        if made := make_json_ahead(settings.BUILD_API_URL, seconds=ahead):
             logger.info("made the JSON of %s pages ahead of a full export", made)
     except Exception:  # the database is away for a moment: try again next time
         logger.exception("the scheduled upkeep failed; it runs again in a moment")
