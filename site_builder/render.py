@@ -28,7 +28,7 @@ from pelican.paginator import Paginator
 from content_export.richtext import clean_html, dropped_links
 
 from .charts import chart_inputs, comparisons
-from .content import SiteContent, slugify
+from .content import SOLUTION, SiteContent, slugify
 from .contents import content_object, for_sitemap, hidden_page
 from .redirects import redirect_files
 from .site_settings import DEFAULT_THEME, THEMES, settings_digest
@@ -352,7 +352,7 @@ class SiteRenderer:
         shows only its sectors' and organisations' names besides its own document, and
         content.load makes a new page when any of those changes. A worker keeps 100,000 of
         them between builds."""
-        solution = page["type"] == "solutions.SolutionPage"
+        solution = page["type"] == SOLUTION
         if solution:
             known = self._page_outputs.get(page["id"])
             if known is not None and known.document is page:
@@ -465,7 +465,7 @@ class SiteRenderer:
         """The page's own document, and what it shows of other pages."""
         content = self.content
         inputs: list = [self.content.page_hash(page)]
-        if page["type"] == "solutions.SolutionPage":
+        if page["type"] == SOLUTION:
             inputs += [
                 [[s["url"], s["title"]] for s in page["sector_pages"]],
                 [[o.url, o.name] for o in page["organisation_pages"]],
@@ -574,7 +574,7 @@ class SiteRenderer:
 
     def json_ld(self, page: dict) -> dict:
         url = self.settings["SITEURL"] + page["url"]
-        if page["type"] != "solutions.SolutionPage":
+        if page["type"] != SOLUTION:
             return {
                 "@context": "https://schema.org",
                 "@type": "WebPage",

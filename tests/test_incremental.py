@@ -29,6 +29,20 @@ from tests.noting_plugin import MARK, take_notes
 
 SITE = "https://example.org"
 PHASES = [Phase.explicit, Phase.reuse, Phase.generate, Phase.target]  # shrinking takes minutes
+
+
+def examples(count: int) -> settings:
+    """Hypothesis settings of these property tests: `count` examples, the same in every run,
+    with a snapshot fixture built once per test and no shrinking."""
+    return settings(
+        max_examples=count,
+        deadline=None,
+        derandomize=True,
+        phases=PHASES,
+        suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+    )
+
+
 SOLUTION, SECTOR = "solutions.SolutionPage", "solutions.SectorPage"
 TEXT = st.text(alphabet="abcdefgh &'<É", min_size=1, max_size=12).filter(str.strip)
 CHANGE = st.tuples(
@@ -146,13 +160,7 @@ def _differences(release: Path, other: Path) -> list[str]:
 
 
 @pytest.mark.parametrize("with_minify", [False, True], ids=["site plugins", "pelican-minify"])
-@settings(
-    max_examples=10,
-    deadline=None,
-    derandomize=True,
-    phases=PHASES,
-    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
-)
+@examples(10)
 @given(changes=st.lists(CHANGE, min_size=1, max_size=6))
 def test_incremental_builds_after_any_changes_equal_a_full_build(
     snapshot, tmp_path_factory, minify_settings, with_minify, changes
@@ -222,13 +230,7 @@ def _one_version(content: SiteContent) -> bool:
     return all(page is content.by_id[page["id"]] for listing in listings for page in listing)
 
 
-@settings(
-    max_examples=30,
-    deadline=None,
-    derandomize=True,
-    phases=PHASES,
-    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
-)
+@examples(30)
 @given(changes=st.lists(CHANGE, min_size=1, max_size=8))
 def test_content_brought_up_to_date_after_any_changes_equals_content_loaded_afresh(
     snapshot, tmp_path_factory, changes
